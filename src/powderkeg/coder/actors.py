@@ -1,0 +1,299 @@
+"""Noun phrases to coded actors: dictionaries, agent words, demonyms, ethnicity, context.
+
+"Serbian Prime Minister Ana Brnabic" -> SRBGOV (dictionary, dated), "Kosovar police officer" ->
+XKXCOP (demonym + agent), "ethnic-Serb locals" -> XKXCVLSRB (ethnic attribute, country from the
+place the story is about), "NATO's Kosovo Force (KFOR)" -> the IGO KFOR.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Span, Token
+
+from powderkeg.coder.dictionaries import Dictionaries, split_code
+from powderkeg.model import Actor
+
+# dependency labels of a noun's left modifiers that belong to its phrase
+_PHRASE_LEFT = {"compound", "amod", "nmod", "poss", "det", "nummod", "quantmod", "punct", "case", "advmod", "npadvmod"}
+_ETHNIC_MARKERS = {"ethnic", "ethnically"}
+_MAJORITY = {"majority", "dominated", "populated", "minority"}
+_PRONOUNS_PLURAL = {"they", "them", "their"}
+_PRONOUNS_SINGULAR = {"it", "its", "he", "him", "his", "she", "her"}
+
+
+@dataclass
+class Match:
+    start: int  # token index within the document
+    end: int
+    country: str | None
+    sector: str | None
+    org: str | None
+    code: str | None
+    kind: str  # "actor" or "agent"
+
+
+@dataclass
+class ArticleContext:
+    """What the coder knows about the whole article while coding one sentence."""
+
+    published: date | None
+    countries: Counter[str] = field(default_factory=Counter)  # country mentions in the article
+    previous: list[Actor] = field(default_factory=list)  # actors of the previous sentence
+
+    def dominant_country(self, exclude: Iterable[str] = ()) -> str | None:
+        skip = set(exclude) | {"IGO", "NGO", "MNC"}
+        for country, _ in self.countries.most_common():
+            if country not in skip:
+                return country
+        return None
+
+
+class ActorResolver:
+    """Resolves the noun phrase headed by a token into coded actors."""
+
+    def __init__(self, dictionaries: Dictionaries) -> None:
+        self.dicts = dictionaries
+
+    # -- dictionary matching over token runs ------------------------------------------------
+
+    def matches(self, tokens: list[Token], day: date | None) -> list[Match]:
+        """Longest dictionary matches (actors first, then agents) over a run of tokens."""
+        words = [t.lower_ for t in tokens]
+        found: list[Match] = []
+        i = 0
+        while i < len(words):
+            hit = self.dicts.actors.match(words, i)
+            if hit:
+                end, entry = hit
+                code = entry.code_on(day)
+                if code:
+                    country, sector, org = split_code(code, self.dicts.countries)
+                    found.append(Match(tokens[i].i, tokens[end - 1].i + 1, country, sector, org, code, "actor"))
+                    i = end
+                    continue
+            agent = self.dicts.agents.match(words, i)
+            if agent:
+                end, agent_entry = agent
+                found.append(Match(tokens[i].i, tokens[end - 1].i + 1, None, agent_entry.code, None, None, "agent"))
+                i = end
+                continue
+            i += 1
+        return found
+
+    def demonym(self, token: Token) -> str | None:
+        return self.dicts.countries.country_for_demonym(token.lower_)
+
+    def article_countries(self, doc_or_span: Iterable[Token], day: date | None) -> Counter[str]:
+        """Country mentions (names and demonyms) in a text, for context."""
+        tokens = [t for t in doc_or_span if not t.is_space]
+        counts: Counter[str] = Counter()
+        for m in self.matches(tokens, day):
+            if m.kind == "actor" and m.country:
+                counts[m.country] += 1
+        for t in tokens:
+            if t.ent_type_ in ("NORP", "GPE") or t.pos_ in ("ADJ", "PROPN"):
+                c = self.demonym(t)
+                if c:
+                    counts[c] += 1
+        return counts
+
+    # -- phrases ----------------------------------------------------------------------------
+
+    def resolve(self, head: Token, ctx: ArticleContext, allow_place: bool = False) -> list[Actor]:
+        """Actors for the phrase headed by ``head``, one per conjunct ("police and judges").
+
+        With ``allow_place``, a place phrase that names a country ("to Serb-majority towns in
+        northern Kosovo") stands for the people there: the country, with any ethnic attribute.
+        """
+        heads = [head, *[c for c in head.conjuncts if c.i > head.i]]
+        actors: list[Actor] = []
+        for h in heads:
+            actor = self.resolve_one(h, ctx, allow_place)
+            if actor is None:
+                continue
+            if actors:
+                # conjuncts share the first one's modifiers: "ethnic Serbian police, judges and officials"
+                actor.country = actor.country or actors[0].country
+                actor.ethnicity = actor.ethnicity or actors[0].ethnicity
+            actors.append(actor)
+        # a trailing location ("... and officials in Kosovo") applies back to earlier conjuncts
+        located = next((a.country for a in reversed(actors) if a.country), None)
+        for actor in actors:
+            actor.country = actor.country or located
+            if actor.country is None:
+                actor.country = self._context_country(head, actor, ctx)
+            if actor.code is None or actor.ethnicity or not actor.code.startswith(actor.country or "\0"):
+                actor.code = compose_code(actor)
+        return actors
+
+    def _context_country(self, head: Token, actor: Actor, ctx: ArticleContext) -> str | None:
+        """For an actor its phrase does not place: the country the sentence, else the article, is about
+        (never the actor's own ethnic homeland: "ethnic-Serb locals" in a Kosovo story are in Kosovo)."""
+        exclude = {actor.ethnicity.upper()} if actor.ethnicity else set()
+        counts = self.article_countries(head.sent, ctx.published)
+        for country, _ in counts.most_common():
+            if country not in exclude and country not in ("IGO", "NGO", "MNC"):
+                return country
+        return ctx.dominant_country(exclude)
+
+    def _phrase_tokens(self, head: Token) -> list[Token]:
+        left = [t for t in head.lefts if t.dep_ in _PHRASE_LEFT]
+        tokens: list[Token] = []
+        for t in left:
+            tokens.extend(t.subtree)
+        tokens.append(head)
+        for t in head.rights:
+            if t.dep_ in ("appos", "compound", "flat") or (t.dep_ == "punct" and t.text in "()"):
+                tokens.extend(t.subtree)
+        return sorted({t.i: t for t in tokens}.values(), key=lambda t: t.i)
+
+    def resolve_one(self, head: Token, ctx: ArticleContext, allow_place: bool = False) -> Actor | None:
+        """The actor a single noun phrase names, placed by its own words only (no context)."""
+        if head.pos_ == "PRON":
+            return self._pronoun(head, ctx)
+        tokens = self._phrase_tokens(head)
+        matches = self.matches(tokens, ctx.published)
+        covering = [m for m in matches if m.start <= head.i < m.end]
+        actor_match = next((m for m in covering if m.kind == "actor"), None)
+        agent_match = next((m for m in covering if m.kind == "agent"), None)
+        appos = [m for m in matches if m.kind == "actor" and m.start > head.i]
+        if actor_match is None and agent_match is None and appos:
+            actor_match = appos[0]
+        if actor_match is None and agent_match is None:
+            if head.ent_type_ == "PERSON":
+                # a named person we have no entry for: a title word may still give the sector
+                agent_match = next((m for m in matches if m.kind == "agent"), None)
+            if agent_match is None:
+                return self._place(head, tokens, ctx) if allow_place else self._unknown_named(head, tokens)
+
+        text = _span_text(tokens)
+        actor = Actor(text=text, start=tokens[0].idx, end=tokens[-1].idx + len(tokens[-1]))
+        if actor_match is not None:
+            actor.country, actor.sector, actor.org = actor_match.country, actor_match.sector, actor_match.org
+            actor.code = actor_match.code
+            if actor.country is not None and actor.country != "IGO" and agent_match is not None:
+                actor.sector = actor.sector or agent_match.sector
+        else:
+            assert agent_match is not None
+            actor.sector = agent_match.sector
+
+        # modifiers: other dictionary names ("Kosovo's government"), demonyms, ethnic markers
+        ethnic_marked = any(t.lower_ in _ETHNIC_MARKERS or t.lower_.startswith("ethnic") for t in tokens)
+        demonyms: list[tuple[Token, str]] = []
+        for t in tokens:
+            if t.i == head.i or (actor_match and actor_match.start <= t.i < actor_match.end):
+                continue
+            country = self.demonym(t)
+            if country:
+                demonyms.append((t, country))
+        # named modifiers ("Kosovo's government"); demonyms are weighed separately, as they may be ethnic
+        demonym_ids = {t.i for t, _ in demonyms}
+        modifier_countries = [
+            m.country
+            for m in matches
+            if m.kind == "actor"
+            and m is not actor_match
+            and m.country
+            and m.end <= head.i + 1
+            and not set(range(m.start, m.end)) <= demonym_ids
+        ]
+        if actor.country is None or actor_match is None:
+            country, ethnicity = self._country_and_ethnicity(demonyms, modifier_countries, ethnic_marked)
+            actor.country = actor.country or country
+            actor.ethnicity = ethnicity
+        if actor.country is None:
+            actor.country = self._location_country(head, ctx)
+        return actor
+
+    def _place(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
+        demonyms = [(t, c) for t in tokens if (c := self.demonym(t))]
+        _, ethnicity = self._country_and_ethnicity(demonyms, [], ethnic_marked=False)
+        country = self._location_country(head, ctx)
+        if country is None:
+            return None
+        return Actor(text=_span_text(tokens + _location_tokens(head)), country=country, ethnicity=ethnicity,
+                     start=tokens[0].idx)
+
+    def _country_and_ethnicity(
+        self, demonyms: list[tuple[Token, str]], modifier_countries: list[str | None], ethnic_marked: bool
+    ) -> tuple[str | None, str | None]:
+        """Country and ethnicity from modifiers. "ethnic Serbian" is an ethnicity; in
+        "Albanian-Kosovar" the last demonym is the country and the earlier ones ethnicity."""
+        country: str | None = next((c for c in modifier_countries if c), None)
+        ethnicity: str | None = None
+        majority = [c for t, c in demonyms if any(n.lower_ in _MAJORITY for n in t.head.subtree)]
+        plain = [c for t, c in demonyms if c not in majority]
+        if ethnic_marked and plain:
+            ethnicity = plain[-1].lower()
+            return country, ethnicity
+        if majority and not plain:
+            ethnicity = majority[0].lower()
+            return country, ethnicity
+        if len(plain) >= 2:
+            return country or plain[-1], plain[0].lower()
+        if plain:
+            return country or plain[0], None
+        return country, None
+
+    def _location_country(self, head: Token, ctx: ArticleContext) -> str | None:
+        """Country of an "in X" / "from X" modifier of the phrase ("officials in Kosovo")."""
+        for prep in head.rights:
+            if prep.dep_ == "prep" and prep.lower_ in ("in", "from", "of", "at", "inside"):
+                for obj in prep.children:
+                    if obj.dep_ != "pobj":
+                        continue
+                    for m in self.matches(list(obj.subtree), ctx.published):
+                        # a place name, not an adjective: "in Serb-majority towns in Kosovo" is in Kosovo
+                        is_demonym = m.end - m.start == 1 and self.demonym(obj.doc[m.start]) is not None
+                        if m.kind == "actor" and m.country and m.country != "IGO" and not is_demonym:
+                            return m.country
+        return None
+
+    def _pronoun(self, head: Token, ctx: ArticleContext) -> Actor | None:
+        """A pronoun stands for the previous sentence's first actor of the same number."""
+        word = head.lower_
+        if word not in _PRONOUNS_PLURAL | _PRONOUNS_SINGULAR or not ctx.previous:
+            return None
+        prior = ctx.previous[0]
+        return Actor(
+            text=head.text,
+            code=prior.code,
+            country=prior.country,
+            sector=prior.sector,
+            org=prior.org,
+            ethnicity=prior.ethnicity,
+            start=head.idx,
+            end=head.idx + len(head),
+        )
+
+    def _unknown_named(self, head: Token, tokens: list[Token]) -> Actor | None:
+        """A named organisation or person with no dictionary entry: kept, uncoded."""
+        if head.ent_type_ in ("PERSON", "ORG", "NORP") and head.pos_ == "PROPN":
+            country = self.demonym(head) if head.ent_type_ == "NORP" else None
+            actor = Actor(text=_span_text(tokens), country=country, start=tokens[0].idx)
+            actor.code = compose_code(actor) if country else None
+            return actor
+        return None
+
+
+def _location_tokens(head: Token) -> list[Token]:
+    return [t for prep in head.rights if prep.dep_ == "prep" and prep.lower_ in ("in", "of") for t in prep.subtree]
+
+
+def compose_code(actor: Actor) -> str | None:
+    """CAMEO-style code: country + sector (+ ethnicity), e.g. XKXCVLSRB."""
+    parts = [actor.country or "", actor.sector or "", (actor.ethnicity or "").upper()]
+    code = "".join(parts)
+    return code or None
+
+
+def _span_text(tokens: list[Token]) -> str:
+    if not tokens:
+        return ""
+    doc = tokens[0].doc
+    span: Span = doc[tokens[0].i : tokens[-1].i + 1]
+    return span.text.strip(" ,")

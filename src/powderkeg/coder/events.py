@@ -1,0 +1,375 @@
+"""The event coder: trigger patterns on the dependency parse, then actors, modality, dates,
+casualties and taxonomy codes for each event.
+
+Each event records the rule that coded it (``pattern:<lemma>...``, with ``+merged`` when two
+triggers of one event were joined) and the file and line of that rule in ``extras``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from powderkeg.coder import taxonomy
+from powderkeg.coder.actors import ActorResolver, ArticleContext
+from powderkeg.coder.casualties import casualties
+from powderkeg.coder.dates import is_historical, resolve
+from powderkeg.coder.dictionaries import Dictionaries
+from powderkeg.coder.lexicon import Condition, Lexicon, TriggerRule
+from powderkeg.coder.modality import Modality, modality
+from powderkeg.model import Actor, Article, Event
+
+_VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
+_VIOLENT_CATEGORIES = {"ASSAULT"}
+_FALLBACK_VIA = ("to", "into", "against", "on", "at")
+
+
+@dataclass
+class Candidate:
+    """An event under construction, before merging and finishing."""
+
+    trigger: Token
+    rule: TriggerRule
+    host: Token  # the verb that carries the clause (the trigger itself, or a light verb)
+    source: list[Actor]
+    target: list[Actor]
+    mode: str | None
+    tokens: set[int] = field(default_factory=set)  # token indices of the event's clauses
+    merged: bool = False
+
+
+def _is_passive(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+
+
+def _condition_holds(tok: Token, cond: Condition) -> bool:
+    if cond.kind == "neg":
+        return any(c.dep_ == "neg" for c in tok.children)
+    if cond.kind == "passive":
+        return _is_passive(tok)
+    if cond.kind == "prep":
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ == cond.dep:
+                objects = [o for o in c.children if o.dep_ in ("pobj", "pcomp")]
+                if "*" in cond.lemmas or any(o.lemma_.lower() in cond.lemmas for o in objects):
+                    return True
+        return False
+    return any(c.dep_ == cond.dep and ("*" in cond.lemmas or c.lemma_.lower() in cond.lemmas) for c in tok.children)
+
+
+def _pos_of(tok: Token) -> str | None:
+    if tok.pos_ == "VERB":
+        return "VERB"
+    if tok.pos_ == "NOUN":
+        return "NOUN"
+    return None
+
+
+def _children(tok: Token, deps: Iterable[str]) -> list[Token]:
+    wanted = set(deps)
+    return [c for c in tok.children if c.dep_ in wanted]
+
+
+def _prep_objects(tok: Token, preps: Iterable[str]) -> list[Token]:
+    wanted = set(preps)
+    out: list[Token] = []
+    for prep in tok.children:
+        if prep.dep_ in ("prep", "dative") and prep.lower_ in wanted:
+            out.extend(o for o in prep.children if o.dep_ == "pobj")
+    return out
+
+
+class Coder:
+    """Codes parsed articles into events. Create once; it is reused for every document."""
+
+    def __init__(self, lexicon: Lexicon, dictionaries: Dictionaries) -> None:
+        self.lex = lexicon
+        self.dicts = dictionaries
+        self.actors = ActorResolver(dictionaries)
+
+    # -- entry points -----------------------------------------------------------------------
+
+    def code(self, doc: Doc, article: Article) -> list[Event]:
+        ctx = ArticleContext(published=article.published)
+        ctx.countries = self.actors.article_countries(doc, article.published)
+        events: list[Event] = []
+        for sent in doc.sents:
+            if not sent.text.strip():
+                continue
+            found = self.code_sentence(sent, ctx, article)
+            events.extend(found)
+            ctx.previous = [a for e in found for a in e.source] or ctx.previous
+        return events
+
+    def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
+        candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
+        candidates = self._merge(candidates)
+        events = [self._finish(c, sent, ctx, article) for c in candidates]
+        return [e for e in events if e is not None]
+
+    # -- triggers ---------------------------------------------------------------------------
+
+    def match_rule(self, tok: Token) -> TriggerRule | None:
+        pos = _pos_of(tok)
+        if pos is None:
+            return None
+        for rule in self.lex.rules_for(tok.lemma_.lower(), pos):
+            if all(_condition_holds(tok, cond) for cond in rule.requires):
+                return rule
+        return None
+
+    def _candidate(self, tok: Token, ctx: ArticleContext) -> Candidate | None:
+        rule = self.match_rule(tok)
+        if rule is None:
+            return None
+        if rule.pos == "VERB":
+            source_heads, target_heads, host = self._verb_roles(tok, rule)
+        else:
+            source_heads, target_heads, host = self._noun_roles(tok, rule)
+        source = [a for h in source_heads for a in self.actors.resolve(h, ctx)]
+        target = [a for h in target_heads for a in self.actors.resolve(h, ctx, allow_place=True)]
+        source_ids = {(a.start, a.text) for a in source}
+        target = [a for a in target if (a.start, a.text) not in source_ids]
+        tokens = {t.i for t in host.subtree} | {t.i for t in tok.subtree}
+        return Candidate(tok, rule, host, source, target, rule.mode, tokens)
+
+    def _subject(self, verb: Token, depth: int = 0) -> list[Token]:
+        """Who does what ``verb`` says: its subject, a passive's agent, or a governing clause's subject."""
+        if _is_passive(verb):
+            return [o for a in _children(verb, ["agent"]) for o in a.children if o.dep_ == "pobj"]
+        subjects = _children(verb, ["nsubj"])
+        if subjects:
+            return subjects
+        if depth > 3:
+            return []
+        if verb.dep_ in ("xcomp", "advcl", "conj", "pcomp") and verb.head is not verb:
+            head = verb.head
+            if head.pos_ in ("VERB", "AUX"):
+                return self._subject(head, depth + 1)
+            if head.dep_ == "pcomp" or head.pos_ == "ADP":
+                return self._subject(head.head, depth + 1)
+        if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN") and not _is_passive(verb):
+            return [verb.head]
+        return []
+
+    def _verb_roles(self, verb: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
+        source = self._subject(verb)
+        target: list[Token] = []
+        if _is_passive(verb):
+            if rule.object_role == "target":
+                target += _children(verb, ["nsubjpass"])
+        elif rule.object_role == "target":
+            target += _children(verb, ["dobj", "dative"])
+        target += _prep_objects(verb, rule.via)
+        if not target:
+            # "threatened to deploy forces into Kosovo", "urged them to withdraw from X"
+            for comp in _children(verb, ["xcomp", "ccomp"]):
+                target += _prep_objects(comp, _FALLBACK_VIA)
+        return source, target, verb
+
+    def _noun_roles(self, noun: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
+        source = _children(noun, ["poss"])
+        source += [o for a in _children(noun, ["prep", "agent"]) if a.lower_ == "by" for o in a.children if o.dep_ == "pobj"]
+        target = _prep_objects(noun, rule.via)
+        host = noun
+        governor = noun.head
+        if noun.dep_ in ("dobj", "nsubjpass") and governor.pos_ == "VERB":
+            lemma = governor.lemma_.lower()
+            carries = lemma in self.lex.kind("light")
+            embeds = lemma in self.lex.kind("intention") | self.lex.kind("request") | self.lex.kind("threat")
+            if carries or embeds:
+                host = governor
+                if not source:
+                    source = self._subject(governor)
+                if carries:
+                    target += _prep_objects(governor, rule.via or _FALLBACK_VIA)
+        return source, target, host
+
+    # -- merging ----------------------------------------------------------------------------
+
+    def _merge(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Join triggers of one category when one sits inside the other's clause: "X was
+        wounded when Y opened fire on Z" is one assault."""
+        out: list[Candidate] = []
+        for cand in sorted(candidates, key=lambda c: c.host.i):
+            partner = next(
+                (
+                    o
+                    for o in out
+                    if o.rule.category == cand.rule.category
+                    and (cand.trigger.i in {t.i for t in o.host.subtree} or o.trigger.i in {t.i for t in cand.host.subtree})
+                ),
+                None,
+            )
+            if partner is None:
+                out.append(cand)
+                continue
+            partner.source = _better(partner.source, cand.source)
+            partner.target = _better(partner.target, cand.target)
+            partner.mode = partner.mode or cand.mode
+            partner.tokens |= cand.tokens
+            if len(cand.rule.requires) > len(partner.rule.requires):
+                partner.rule = cand.rule
+            if partner.trigger.i in {t.i for t in cand.host.subtree}:
+                # the governing trigger carries the event's modality and date
+                partner.trigger, partner.host = cand.trigger, cand.host
+            partner.merged = True
+        return out
+
+    # -- finishing --------------------------------------------------------------------------
+
+    def _finish(self, cand: Candidate, sent: Span, ctx: ArticleContext, article: Article) -> Event | None:
+        rule = cand.rule
+        mod = modality(cand.trigger, self.lex, negation_is_trigger=any(c.kind == "neg" for c in rule.requires))
+        if cand.host is not cand.trigger:
+            host_mod = modality(cand.host, self.lex)
+            _combine(mod, host_mod)
+        source, target = cand.source, cand.target
+        if not source and mod.speaker is not None and rule.category in _VERBAL_CATEGORIES:
+            source = self.actors.resolve(mod.speaker, ctx)  # "X said a request has been made"
+        if not target and "host_gov" in rule.flags and source:
+            country = next((a.country for a in source if a.country and a.country != "IGO"), None)
+            if country:
+                target = [Actor(text=f"{country} government", code=f"{country}GOV", country=country, sector="GOV")]
+        if not source and not ("no_source_ok" in rule.flags and target):
+            return None
+        if not source and not target:
+            return None
+
+        mode = cand.mode or self._mode_from_words(rule.category, cand.tokens, sent.doc)
+        try:
+            mode = taxonomy.canonical_mode(rule.category, mode)
+        except ValueError:
+            mode = None
+        day, precision, historical = self._date(cand, sent, ctx.published)
+        if not historical:
+            historical = self._in_past_war(cand.trigger)
+        fatalities = injuries = None
+        if rule.category in _VIOLENT_CATEGORIES:
+            tokens = [sent.doc[i] for i in sorted(cand.tokens)]
+            fatalities, injuries = casualties(tokens, self.lex)
+            fatalities = fatalities or 0
+            injuries = injuries or 0
+
+        coding = taxonomy.code(
+            rule.category,
+            mode,
+            source_armed=_armed(source),
+            target_armed=_armed(target),
+        )
+        event = Event(
+            type=rule.category,
+            mode=mode,
+            source=source,
+            target=target,
+            sentence=sent.text.strip(),
+            sentence_start=sent.start_char,
+            sentence_end=sent.end_char,
+            rule=rule.name + ("+merged" if cand.merged else ""),
+            confidence=_confidence(source, target, cand),
+            article_id=article.article_id,
+            trigger=cand.trigger.text,
+            cameo=coding.cameo,
+            quad=coding.quad,
+            intensity=coding.intensity,
+            goldstein=coding.goldstein,
+            acled_type=coding.acled_type,
+            acled_subtype=coding.acled_subtype,
+            date=day.isoformat() if day else None,
+            date_precision=precision,
+            fatalities=fatalities,
+            injuries=injuries,
+            negated=mod.negated,
+            hypothetical=mod.hypothetical,
+            historical=historical,
+            modality=mod.label,
+            extras={"rule_source": rule.source},
+        )
+        event.assign_id()
+        return event
+
+    def _mode_from_words(self, category: str, token_ids: set[int], doc: Doc) -> str | None:
+        table = self.lex.modes.get(category)
+        if not table:
+            return None
+        for i in sorted(token_ids):
+            mode = table.get(doc[i].lemma_.lower())
+            if mode:
+                return mode
+        return None
+
+    def _date(self, cand: Candidate, sent: Span, published: date | None) -> tuple[date | None, str | None, bool]:
+        """The event's date: a date expression in its clause or a governing one, else publication."""
+        chain = [cand.trigger, *cand.trigger.ancestors]
+        if cand.host is not cand.trigger:
+            chain += [cand.host, *cand.host.ancestors]
+        best: tuple[int, date, str, bool] | None = None
+        for ent in sent.ents:
+            if ent.label_ not in ("DATE", "TIME"):
+                continue
+            attach = ent.root
+            while attach.pos_ not in ("VERB", "AUX", "NOUN") or attach.i in range(ent.start, ent.end):
+                if attach.head is attach:
+                    break
+                attach = attach.head
+            if attach not in chain:
+                continue
+            rank = chain.index(attach)
+            resolved = resolve(ent.text, published)
+            if resolved and (best is None or rank < best[0]):
+                told_as_past = any(t.lower_ in self.lex.kind("past") for t in sent.doc[max(ent.start - 2, 0) : ent.start])
+                best = (rank, resolved[0], resolved[1], told_as_past)
+        if best is None:
+            return published, "day" if published else None, False
+        _, day, precision, told_as_past = best
+        return day, precision, told_as_past or is_historical(day, published, precision)
+
+    def _in_past_war(self, trigger: Token) -> bool:
+        """An event told as part of a named past war: "the Kosovo War, which resulted in ..."."""
+        for anc in trigger.ancestors:
+            if anc.lemma_.lower() in self.lex.kind("war") and anc.ent_type_ == "EVENT":
+                return True
+        return False
+
+
+def _combine(mod: Modality, other: Modality) -> None:
+    mod.negated = mod.negated or other.negated
+    if other.hypothetical:
+        mod.hypothetical = True
+        mod.label = other.label if mod.label in (None, "reported") else mod.label
+    elif other.label and not mod.label:
+        mod.label = other.label
+    mod.speaker = mod.speaker or other.speaker
+
+
+def _specificity(actors: list[Actor]) -> int:
+    return sum(bool(a.country) * 2 + bool(a.sector) + bool(a.code) for a in actors)
+
+
+def _better(a: list[Actor], b: list[Actor]) -> list[Actor]:
+    return b if _specificity(b) > _specificity(a) else a
+
+
+_ARMED = {"MIL", "COP", "REB", "UAF", "INS", "SEP", "SPY", "PKO"}
+
+
+def _armed(actors: list[Actor]) -> bool | None:
+    if not actors:
+        return None
+    return any((a.sector or "") in _ARMED for a in actors)
+
+
+def _confidence(source: list[Actor], target: list[Actor], cand: Candidate) -> float:
+    score = 0.5
+    if source and any(a.country for a in source):
+        score += 0.2
+    if target and any(a.country for a in target):
+        score += 0.15
+    if cand.rule.requires:
+        score += 0.05
+    if cand.rule.pos == "NOUN" and cand.host is cand.trigger:
+        score -= 0.1
+    return min(score, 0.95)

@@ -1,0 +1,161 @@
+"""The coder's knowledge files under ``data/``, parsed into typed tables.
+
+``triggers.tsv`` (trigger patterns), ``modes.tsv`` (words that set a mode), ``lexicon.tsv`` (function
+words the grammar rules use) and ``casualties.tsv`` (casualty words, vague quantities). Each file
+documents its own columns in its header.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+
+class LexiconError(ValueError):
+    """A knowledge file has a malformed row; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str  # "dep", "prep", "neg", "passive"
+    dep: str = ""
+    lemmas: frozenset[str] = frozenset()  # empty or {"*"}: any word
+
+
+@dataclass(frozen=True)
+class TriggerRule:
+    lemma: str
+    pos: str  # "VERB" or "NOUN"
+    requires: tuple[Condition, ...]
+    category: str
+    mode: str | None
+    object_role: str  # "target" or "theme"
+    via: tuple[str, ...]
+    flags: frozenset[str]
+    source: str  # "file:line", for transparency
+
+    @property
+    def name(self) -> str:
+        extra = "".join(f"+{c.dep or c.kind}" for c in self.requires)
+        return f"pattern:{self.lemma}{extra}".replace(" ", "_")
+
+
+def _rows(text: str, origin: str) -> Iterable[tuple[str, list[str]]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        yield f"{origin}:{number}", [cell.strip() for cell in line.split("\t")]
+
+
+def _data_text(name: str) -> str:
+    return resources.files("powderkeg.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def _none(cell: str) -> str | None:
+    return None if cell in ("", "-") else cell
+
+
+def parse_condition(text: str, where: str) -> Condition:
+    if text in ("neg", "passive"):
+        return Condition(kind=text)
+    kind, sep, rest = text.partition(":")
+    if not sep or kind not in ("prep",) and not rest:
+        raise LexiconError(f"{where}: cannot read condition {text!r} (expected dep:lemma|lemma, prep:p>lemma, neg)")
+    if kind == "prep":
+        prep, _, lemmas = rest.partition(">")
+        return Condition(kind="prep", dep=prep, lemmas=frozenset(lemmas.split("|")) if lemmas else frozenset())
+    return Condition(kind="dep", dep=kind, lemmas=frozenset(rest.split("|")))
+
+
+def parse_triggers(text: str, origin: str) -> list[TriggerRule]:
+    rules: list[TriggerRule] = []
+    for where, cells in _rows(text, origin):
+        if len(cells) != 8:
+            raise LexiconError(f"{where}: expected 8 tab-separated columns, found {len(cells)}")
+        lemma, pos, requires, category, mode, object_role, via, flags = cells
+        if pos not in ("VERB", "NOUN"):
+            raise LexiconError(f"{where}: pos must be VERB or NOUN, not {pos!r}")
+        if object_role not in ("target", "theme"):
+            raise LexiconError(f"{where}: object must be target or theme, not {object_role!r}")
+        conditions = tuple(parse_condition(c.strip(), where) for c in requires.split(",") if _none(c.strip()))
+        rules.append(
+            TriggerRule(
+                lemma=lemma.lower(),
+                pos=pos,
+                requires=conditions,
+                category=category.upper(),
+                mode=_none(mode),
+                object_role=object_role,
+                via=tuple(p for p in (via.split(",") if _none(via) else []) if p),
+                flags=frozenset(f for f in (flags.split(",") if _none(flags) else []) if f),
+                source=where,
+            )
+        )
+    return rules
+
+
+@dataclass
+class Lexicon:
+    """Everything the coder reads from data files, indexed for lookup."""
+
+    triggers: dict[tuple[str, str], list[TriggerRule]] = field(default_factory=dict)
+    modes: dict[str, dict[str, str]] = field(default_factory=dict)  # category -> lemma -> mode
+    words: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> lemmas
+    casualty_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    vague_numbers: dict[str, int] = field(default_factory=dict)
+
+    def kind(self, name: str) -> frozenset[str]:
+        return self.words.get(name, frozenset())
+
+    def rules_for(self, lemma: str, pos: str) -> list[TriggerRule]:
+        return self.triggers.get((lemma, pos), [])
+
+    def add_triggers(self, rules: Iterable[TriggerRule]) -> None:
+        """Add rules; one with the same lemma, pos and conditions as an existing rule replaces it."""
+        for rule in rules:
+            bucket = self.triggers.setdefault((rule.lemma, rule.pos), [])
+            bucket[:] = [r for r in bucket if r.requires != rule.requires]
+            bucket.append(rule)
+            bucket.sort(key=lambda r: -len(r.requires))  # most specific first
+
+
+def build_lexicon(extra_trigger_files: Iterable[str | Path] = ()) -> Lexicon:
+    lex = Lexicon()
+    lex.add_triggers(parse_triggers(_data_text("triggers.tsv"), "triggers.tsv"))
+    for path in extra_trigger_files:
+        p = Path(path)
+        lex.add_triggers(parse_triggers(p.read_text(encoding="utf-8"), str(p)))
+
+    modes: dict[str, dict[str, str]] = defaultdict(dict)
+    for where, cells in _rows(_data_text("modes.tsv"), "modes.tsv"):
+        if len(cells) != 3:
+            raise LexiconError(f"{where}: expected category, lemma, mode")
+        modes[cells[0].upper()][cells[1].lower()] = cells[2]
+    lex.modes = dict(modes)
+
+    words: dict[str, set[str]] = defaultdict(set)
+    for where, cells in _rows(_data_text("lexicon.tsv"), "lexicon.tsv"):
+        if len(cells) != 2:
+            raise LexiconError(f"{where}: expected kind, lemma")
+        words[cells[0]].add(cells[1].lower())
+    lex.words = {k: frozenset(v) for k, v in words.items()}
+
+    casualty: dict[str, set[str]] = defaultdict(set)
+    for where, cells in _rows(_data_text("casualties.tsv"), "casualties.tsv"):
+        if cells[0] == "vague":
+            if len(cells) != 3 or not cells[2].isdigit():
+                raise LexiconError(f"{where}: a vague quantity needs a number")
+            lex.vague_numbers[cells[1].lower()] = int(cells[2])
+        else:
+            casualty[cells[0]].add(cells[1].lower())
+    lex.casualty_words = {k: frozenset(v) for k, v in casualty.items()}
+    return lex
+
+
+@lru_cache(maxsize=8)
+def default_lexicon(extra_trigger_files: tuple[str, ...] = ()) -> Lexicon:
+    return build_lexicon(extra_trigger_files)

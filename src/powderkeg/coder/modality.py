@@ -1,0 +1,93 @@
+"""Whether a coded event is asserted as having happened.
+
+Negated ("did not attack"), hypothetical (modals, "if", future, "likely"), intended or planned
+("considered deploying"), requested ("urged X to withdraw"), threatened ("threatened to deploy")
+and reported ("said that ...", still actual) events are told apart from the trigger's own
+auxiliaries and from the verbs, adjectives and nouns that govern it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+from powderkeg.coder.lexicon import Lexicon
+
+# dependencies through which a governing word's meaning reaches an embedded event
+_EMBEDDING = {"xcomp", "ccomp", "dobj", "pobj", "pcomp", "acl", "prep", "csubj", "nsubjpass", "attr", "oprd"}
+
+
+@dataclass
+class Modality:
+    negated: bool = False
+    hypothetical: bool = False
+    label: str | None = None  # "intention", "request", "threat", "conditional", "future", "reported"
+    speaker: Token | None = None  # subject of a governing speech verb
+
+    def mark(self, label: str) -> None:
+        if label != "reported":
+            self.hypothetical = True
+        if self.label is None or self.label == "reported":
+            self.label = label
+
+
+def _own_markers(tok: Token, lex: Lexicon, mod: Modality, negation_is_trigger: bool) -> None:
+    for child in tok.children:
+        lemma = child.lemma_.lower()
+        if child.dep_ == "neg" and not negation_is_trigger:
+            mod.negated = True
+        elif child.dep_ == "det" and lemma == "no" and tok.pos_ == "NOUN":
+            mod.negated = True
+        elif child.dep_ in ("aux", "auxpass") and lemma in lex.kind("modal"):
+            mod.mark("conditional")
+        elif child.dep_ in ("aux", "auxpass") and lemma in lex.kind("future"):
+            mod.mark("future")
+        elif child.dep_ == "advmod" and lemma in lex.kind("hedge"):
+            mod.mark("conditional")
+        elif child.dep_ in ("mark", "advmod") and lemma in lex.kind("conditional"):
+            mod.mark("conditional")
+        elif child.dep_ in ("amod", "compound") and lemma in lex.kind("intention") and tok.pos_ == "NOUN":
+            mod.mark("intention")  # "planned attack", "considered deployment"
+
+
+def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) -> Modality:
+    """The modality of the event whose trigger is ``trigger``."""
+    mod = Modality()
+    _own_markers(trigger, lex, mod, negation_is_trigger)
+    current = trigger
+    while current.dep_ in _EMBEDDING and current.head is not current:
+        governor = current.head
+        lemma = governor.lemma_.lower()
+        if lemma in lex.kind("speech") and governor.pos_ == "VERB":
+            mod.mark("reported")
+            mod.speaker = next((c for c in governor.children if c.dep_ == "nsubj"), None)
+            for child in governor.children:
+                if child.dep_ == "neg":
+                    mod.mark("conditional")  # "denied that", "did not say that": not asserted
+            break
+        if lemma in lex.kind("intention"):
+            mod.mark("intention")
+        elif lemma in lex.kind("request") and governor is not trigger and current.dep_ != "dobj":
+            mod.mark("request")
+        elif lemma in lex.kind("threat") and current.dep_ != "dobj":
+            mod.mark("threat")
+        elif lemma in lex.kind("request") and current.dep_ == "dobj" and governor.pos_ == "VERB":
+            mod.mark("request")  # "called for an attack"
+        # a governor that is itself unasserted makes what it embeds unasserted
+        for child in governor.children:
+            clemma = child.lemma_.lower()
+            if child.dep_ in ("aux", "auxpass") and clemma in lex.kind("modal") | lex.kind("future"):
+                mod.mark("conditional")
+            elif child.dep_ in ("mark", "advmod") and clemma in lex.kind("conditional"):
+                mod.mark("conditional")
+        current = governor
+    # a purpose clause: "deployed police to provide security" tells an aim, not a deed
+    if trigger.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children):
+        mod.mark("intention")
+    # a conditional clause anywhere above: "if X attacks, Y will respond"
+    if trigger.dep_ == "advcl" and any(
+        c.dep_ in ("mark", "advmod") and c.lemma_.lower() in lex.kind("conditional") for c in trigger.children
+    ):
+        mod.mark("conditional")
+    return mod

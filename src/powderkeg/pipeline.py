@@ -1,0 +1,182 @@
+"""The pipeline: documents -> articles -> spaCy parses -> events -> store.
+
+One :class:`Pipeline` holds the loaded model, dictionaries and patterns; every entry point (the
+CLI's ``ingest``, ``code`` and ``demo``, the library API, later the batch engine) goes through it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from powderkeg.config import Settings, load_settings
+from powderkeg.extract import extract, failed
+from powderkeg.model import Article, Document, Event, Status
+from powderkeg.sources.files import expand_paths, read_file
+from powderkeg.store import SentenceSpan, Store
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from powderkeg.coder.events import Coder
+
+ProgressCallback = Callable[[str], None]
+
+
+@dataclass
+class Coded:
+    article: Article
+    sentences: list[SentenceSpan] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did: counts by status, and one line per problem."""
+
+    stored: int = 0  # new articles stored with status ok
+    unchanged: int = 0  # already in the database: nothing done
+    events: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (origin, status, reason)
+
+    @property
+    def failed_all(self) -> bool:
+        return bool(self.problems) and self.stored == 0 and self.unchanged == 0
+
+
+class Pipeline:
+    """Extracts, parses and codes documents. Build once and reuse: loading costs about a second."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+
+    @cached_property
+    def nlp(self) -> Language:
+        from powderkeg.nlp import load_model
+
+        return load_model(self.settings.spacy_model)
+
+    @cached_property
+    def coder(self) -> Coder:
+        from powderkeg.coder.dictionaries import load as load_dictionaries
+        from powderkeg.coder.events import Coder
+        from powderkeg.coder.lexicon import default_lexicon
+
+        dictionaries = load_dictionaries(self.settings.actor_dictionaries, self.settings.agent_dictionaries)
+        return Coder(default_lexicon(tuple(self.settings.trigger_files)), dictionaries)
+
+    # -- coding -----------------------------------------------------------------------------
+
+    def code_articles(self, articles: Iterable[Article]) -> Iterator[Coded]:
+        """Parse and code articles in batches; a failure in one becomes its status, not a crash."""
+        batch: list[Article] = []
+        for article in articles:
+            if article.status is not Status.OK:
+                yield Coded(article)
+                continue
+            batch.append(article)
+            if len(batch) >= self.settings.batch_size:
+                yield from self._code_batch(batch)
+                batch = []
+        if batch:
+            yield from self._code_batch(batch)
+
+    def _code_batch(self, batch: list[Article]) -> Iterator[Coded]:
+        coder = self.coder
+        try:
+            docs = list(self.nlp.pipe(a.text for a in batch))
+        except Exception:  # one bad text must not sink the batch: parse one by one
+            docs = []
+            for a in batch:
+                try:
+                    docs.append(self.nlp(a.text))
+                except Exception as exc:
+                    docs.append(None)
+                    a.status, a.reason = Status.ERROR, f"parsing failed: {type(exc).__name__}: {exc}"
+        for article, doc in zip(batch, docs, strict=True):
+            if doc is None:
+                yield Coded(article)
+                continue
+            try:
+                events = coder.code(doc, article)
+            except Exception as exc:
+                article.status, article.reason = Status.ERROR, f"coding failed: {type(exc).__name__}: {exc}"
+                yield Coded(article, sentences(doc))
+                continue
+            yield Coded(article, sentences(doc), events)
+
+    def code_text(self, text: str, published: str | None = None, title: str | None = None) -> Coded:
+        """Code one plain text (no boilerplate filtering) without a database."""
+        doc = Document(origin="<text>", kind="record", raw=text, title=title, published=published)
+        return next(self.code_articles([extract(doc, self.settings)]))
+
+    def code_documents(self, docs: Iterable[Document | Article]) -> Iterator[Coded]:
+        """Extract and code documents, in order."""
+        return self.code_articles(d if isinstance(d, Article) else extract(d, self.settings) for d in docs)
+
+    # -- ingesting --------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        store: Store,
+        progress: ProgressCallback | None = None,
+        on_total: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Read files and folders into the store. Already-stored content is skipped, so re-running
+        is safe; every document gets a status, and the run goes on past bad ones."""
+        report = IngestReport()
+        files, problems = expand_paths(paths)
+        if on_total:
+            on_total(len(files))
+        for article in problems:
+            self._record(article, store, report)
+
+        def articles() -> Iterator[Article]:
+            for path in files:
+                for item in read_file(path, self.settings.max_bytes):
+                    article = item if isinstance(item, Article) else self._safe_extract(item)
+                    if article.article_id in store.known([article.article_id]):
+                        report.unchanged += 1
+                        report.statuses["unchanged"] += 1
+                        continue
+                    yield article
+                if progress:
+                    progress(str(path))
+
+        for coded in self.code_articles(articles()):
+            self._record(coded.article, store, report, coded)
+        return report
+
+    def _safe_extract(self, doc: Document) -> Article:
+        try:
+            return extract(doc, self.settings)
+        except Exception as exc:  # extraction is written not to raise; this is the last guard
+            return failed(doc.origin, Status.ERROR, f"extraction failed: {type(exc).__name__}: {exc}")
+
+    def _record(self, article: Article, store: Store, report: IngestReport, coded: Coded | None = None) -> None:
+        events = coded.events if coded else []
+        sents = coded.sentences if coded else []
+        if store.save(article, sents, events):
+            report.statuses[str(article.status)] += 1
+            if article.status is Status.OK:
+                report.stored += 1
+                report.events += len(events)
+        else:
+            report.unchanged += 1
+            report.statuses["unchanged"] += 1
+        if article.status is not Status.OK:
+            report.problems.append((article.origin, str(article.status), article.reason or ""))
+
+
+def sentences(doc: Doc) -> list[SentenceSpan]:
+    return [
+        SentenceSpan(i, s.start_char, s.end_char, s.text.strip())
+        for i, s in enumerate(s for s in doc.sents if s.text.strip())
+    ]
