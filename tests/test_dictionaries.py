@@ -195,9 +195,7 @@ def test_malformed_lines_are_skipped_and_counted(countries: Countries) -> None:
 
 
 def test_merge_later_file_wins(countries: Countries) -> None:
-    merged = ActorDictionary.load(
-        [FIX / "test.actors.txt", FIX / "override.actors.txt"], countries=countries
-    )
+    merged = ActorDictionary.load([FIX / "test.actors.txt", FIX / "override.actors.txt"], countries=countries)
     assert code(merged, "Firefly", date(2025, 1, 1)) == "FRDGOV"
     assert code(merged, "Firefly", date(2022, 1, 1)) == "FRDELI"
     # the other phrases of the original entry keep the original codes

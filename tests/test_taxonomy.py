@@ -79,9 +79,7 @@ def test_every_category_has_a_cameo_default_a_quad_and_an_intensity(category: st
 
 
 def test_every_plover_pair_has_its_own_cameo_row() -> None:
-    rows = {
-        (r["category"], r["mode"] or None): r["cameo"] for r in tx.load_table("plover_to_cameo.tsv")
-    }
+    rows = {(r["category"], r["mode"] or None): r["cameo"] for r in tx.load_table("plover_to_cameo.tsv")}
     assert set(rows) == set(_pairs())
     for (cat, mode), code in rows.items():
         assert tx.cameo_for(cat, mode) == code

@@ -25,8 +25,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB database file [default: ./powderkeg.duckdb]")]
 
@@ -190,7 +190,7 @@ def print_events(rows: list[dict[str, Any]], fmt: OutputFormat) -> None:
             _actors_text(row["source"]),
             _actors_text(row["target"]),
             kills,
-            sentence if len(sentence) <= 140 else sentence[:137] + "...",
+            sentence if len(sentence) <= 100 else sentence[:97] + "...",
         )
     out.print(table)
 
@@ -204,7 +204,6 @@ def code(
 
     Each line is {"id": ..., "events": [...]} or {"id": ..., "error": "..."}.
     """
-    from powderkeg.model import Article
     from powderkeg.sources.files import parse_record
 
     settings = _settings()
@@ -220,7 +219,7 @@ def code(
             if not line.strip():
                 continue
             item = parse_record(line, f"{input_path}:{number}", settings.max_bytes)
-            ids.append(_record_id(line) if isinstance(item, Article) else item.doc_id)
+            ids.append(_record_id(line))  # echoed as given, number or string
             yield item
 
     n_events = n_errors = 0

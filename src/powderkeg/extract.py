@@ -29,9 +29,9 @@ _MAGIC = {
 # Frequent English function words: their share of a text's words tells English from other languages
 # without a model. English news runs at 35-50%; other languages (Serbian, French, ...) below 10%.
 _ENGLISH_WORDS = frozenset(
-    "the of and to a in is was that for on with as by at from it his her their its are were be been "
-    "has have had not but which who this said after over would will an or they he she we than also "
-    "into about against during more".split()
+    """the of and to a in is was that for on with as by at from it his her their its are were be been has have
+    had not but which who this said after over would will an or they he she we than also into about against
+    during more""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -119,12 +119,13 @@ def _is_headline(par: str) -> bool:
     return len(par) < 160 and "\n" not in par and not _SENTENCE_END.search(par)
 
 
-def clean_text_dump(text: str) -> tuple[str | None, str]:
+def clean_text_dump(text: str, lines_are_paragraphs: bool = False) -> tuple[str | None, str]:
     """Split a plain-text dump of a news page into (title, report body).
 
     Drops page furniture (sponsor lines, share buttons, copyright), everything after a
     "More In This Category" style trailer heading, author blurbs and teaser snippets after the
-    report, and repeated title lines.
+    report, and repeated title lines. Paragraphs are runs of non-blank lines, or single lines
+    when ``lines_are_paragraphs`` (trafilatura's output).
     """
     rules = _rules()
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -132,7 +133,7 @@ def clean_text_dump(text: str) -> tuple[str | None, str]:
     paragraphs: list[str] = []
     current: list[str] = []
     for line in lines:
-        if not line or line.startswith(("- ", "• ", "* ")):
+        if not line or lines_are_paragraphs or line.startswith(("- ", "• ", "* ")):
             if current:
                 paragraphs.append(" ".join(current))
                 current = []
@@ -187,14 +188,17 @@ def extract_html(raw: bytes | str, origin: str) -> Article:
     body = (meta.get("text") or "").strip()
     if not body:
         return failed(origin, Status.NO_CONTENT, "no report text found in the HTML page", _key(raw))
-    _, body = clean_text_dump(body)
+    title = meta.get("title")
+    _, body = clean_text_dump(body, lines_are_paragraphs=True)
+    if title and body.startswith(title + "\n"):
+        body = body[len(title) :].lstrip()
     if not body:
         return failed(origin, Status.NO_CONTENT, "no report text found in the HTML page", _key(raw))
     return Article(
         article_id=content_id(body),
         origin=origin,
         text=body,
-        title=meta.get("title"),
+        title=title,
         url=meta.get("url"),
         site=meta.get("sitename") or meta.get("hostname"),
         author=meta.get("author"),

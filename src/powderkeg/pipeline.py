@@ -74,32 +74,35 @@ class Pipeline:
     # -- coding -----------------------------------------------------------------------------
 
     def code_articles(self, articles: Iterable[Article]) -> Iterator[Coded]:
-        """Parse and code articles in batches; a failure in one becomes its status, not a crash."""
+        """Parse and code articles in batches, yielding results in input order; a failure in one
+        article becomes its status, not a crash."""
         batch: list[Article] = []
+        waiting = 0
         for article in articles:
-            if article.status is not Status.OK:
-                yield Coded(article)
-                continue
             batch.append(article)
-            if len(batch) >= self.settings.batch_size:
+            waiting += article.status is Status.OK
+            if waiting >= self.settings.batch_size:
                 yield from self._code_batch(batch)
-                batch = []
+                batch, waiting = [], 0
         if batch:
             yield from self._code_batch(batch)
 
     def _code_batch(self, batch: list[Article]) -> Iterator[Coded]:
         coder = self.coder
+        todo = [a for a in batch if a.status is Status.OK]
+        parsed: dict[int, Doc | None] = {}
         try:
-            docs = list(self.nlp.pipe(a.text for a in batch))
+            for article, doc in zip(todo, self.nlp.pipe(a.text for a in todo), strict=True):
+                parsed[id(article)] = doc
         except Exception:  # one bad text must not sink the batch: parse one by one
-            docs = []
-            for a in batch:
+            for a in todo:
                 try:
-                    docs.append(self.nlp(a.text))
+                    parsed[id(a)] = self.nlp(a.text)
                 except Exception as exc:
-                    docs.append(None)
+                    parsed[id(a)] = None
                     a.status, a.reason = Status.ERROR, f"parsing failed: {type(exc).__name__}: {exc}"
-        for article, doc in zip(batch, docs, strict=True):
+        for article in batch:
+            doc = parsed.get(id(article))
             if doc is None:
                 yield Coded(article)
                 continue

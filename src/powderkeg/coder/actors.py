@@ -55,8 +55,9 @@ class ArticleContext:
 class ActorResolver:
     """Resolves the noun phrase headed by a token into coded actors."""
 
-    def __init__(self, dictionaries: Dictionaries) -> None:
+    def __init__(self, dictionaries: Dictionaries, partitives: Iterable[str] = ()) -> None:
         self.dicts = dictionaries
+        self.partitives = frozenset(partitives)
 
     # -- dictionary matching over token runs ------------------------------------------------
 
@@ -140,6 +141,15 @@ class ActorResolver:
                 return country
         return ctx.dominant_country(exclude)
 
+    def _partitive_object(self, head: Token) -> Token | None:
+        """ "thousands of protesters", "a group of gunmen", "members of Hamas": the people are the object."""
+        if head.pos_ != "NUM" and head.lemma_.lower() not in self.partitives:
+            return None
+        for prep in head.rights:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                return next((o for o in prep.children if o.dep_ == "pobj"), None)
+        return None
+
     def _phrase_tokens(self, head: Token) -> list[Token]:
         left = [t for t in head.lefts if t.dep_ in _PHRASE_LEFT]
         tokens: list[Token] = []
@@ -155,6 +165,9 @@ class ActorResolver:
         """The actor a single noun phrase names, placed by its own words only (no context)."""
         if head.pos_ == "PRON":
             return self._pronoun(head, ctx)
+        of_phrase = self._partitive_object(head)
+        if of_phrase is not None:
+            return self.resolve_one(of_phrase, ctx, allow_place)
         tokens = self._phrase_tokens(head)
         matches = self.matches(tokens, ctx.published)
         covering = [m for m in matches if m.start <= head.i < m.end]
@@ -215,8 +228,9 @@ class ActorResolver:
         country = self._location_country(head, ctx)
         if country is None:
             return None
-        return Actor(text=_span_text(tokens + _location_tokens(head)), country=country, ethnicity=ethnicity,
-                     start=tokens[0].idx)
+        return Actor(
+            text=_span_text(tokens + _location_tokens(head)), country=country, ethnicity=ethnicity, start=tokens[0].idx
+        )
 
     def _country_and_ethnicity(
         self, demonyms: list[tuple[Token, str]], modifier_countries: list[str | None], ethnic_marked: bool
@@ -254,11 +268,25 @@ class ActorResolver:
         return None
 
     def _pronoun(self, head: Token, ctx: ArticleContext) -> Actor | None:
-        """A pronoun stands for the previous sentence's first actor of the same number."""
+        """A pronoun stands for the nearest earlier actor of the same number in its sentence
+        ("The army said it had deployed ..."), else for the previous sentence's first actor."""
         word = head.lower_
-        if word not in _PRONOUNS_PLURAL | _PRONOUNS_SINGULAR or not ctx.previous:
+        if word not in _PRONOUNS_PLURAL | _PRONOUNS_SINGULAR:
             return None
-        prior = ctx.previous[0]
+        plural = word in _PRONOUNS_PLURAL
+        prior: Actor | None = None
+        for tok in reversed(list(head.sent[: head.i - head.sent.start])):
+            if tok.dep_ not in ("nsubj", "nsubjpass") or tok.pos_ not in ("NOUN", "PROPN"):
+                continue
+            if (tok.tag_ in ("NNS", "NNPS")) != plural and tok.ent_type_ not in ("GPE", "ORG", "NORP"):
+                continue
+            prior = self.resolve_one(tok, ctx)
+            if prior is not None:
+                break
+        if prior is None and ctx.previous:
+            prior = ctx.previous[0]
+        if prior is None:
+            return None
         return Actor(
             text=head.text,
             code=prior.code,

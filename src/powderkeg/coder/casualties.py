@@ -77,10 +77,8 @@ def casualties(clause_tokens: list[Token], lex: Lexicon) -> tuple[int | None, in
                     injuries = add(injuries, n)
         elif lemma in dead_nouns | hurt_nouns and tok.pos_ in ("NOUN", "ADJ"):
             values = [number_value(c, lex) for c in tok.children if c.dep_ in ("nummod", "quantmod")]
-            if tok.dep_ == "amod" or not values:
-                # "3 dead" parses the number as the head of "dead" in some models
-                if tok.head.pos_ == "NUM":
-                    values.append(number_value(tok.head, lex))
+            if (tok.dep_ == "amod" or not values) and tok.head.pos_ == "NUM":
+                values.append(number_value(tok.head, lex))  # "3 dead": the number heads "dead"
             value = min((v for v in values if v is not None), default=None)
             if lemma in dead_nouns:
                 fatalities = add(fatalities, value)

@@ -67,15 +67,10 @@ SECTORS = _words(
 )
 
 #: CAMEO region pieces (used in place of a country, or between IGO and the organisation).
-REGIONS = _words(
-    "AFR ASA BLK CAS CAU CFR CRB EAF EEU EUR LAM MEA MDT NAF NMR PGS SAF SAM SAS SCN SEA "
-    "WAF WST WEU"
-)
+REGIONS = _words("AFR ASA BLK CAS CAU CFR CRB EAF EEU EUR LAM MEA MDT NAF NMR PGS SAF SAM SAS SCN SEA WAF WST WEU")
 
 #: Endings allowed after an agent stem (agents are nouns: plurals and a few derivations).
-AGENT_STEM_ENDINGS = frozenset(
-    {"s", "es", "ies", "y", "ial", "ials", "er", "ers", "ry", "ries", "man", "men", "woman"}
-)
+AGENT_STEM_ENDINGS = frozenset({"s", "es", "ies", "y", "ial", "ials", "er", "ers", "ry", "ries", "man", "men", "woman"})
 
 _CACHE_VERSION = "powderkeg-dictionaries-1"
 _MAX_VARIANTS = 8
@@ -473,9 +468,7 @@ class ActorDictionary(PhraseIndex[ActorEntry]):
     stem_endings = None
 
     @classmethod
-    def parse(
-        cls, text: str, source: str = "<string>", countries: Countries | None = None
-    ) -> ActorDictionary:
+    def parse(cls, text: str, source: str = "<string>", countries: Countries | None = None) -> ActorDictionary:
         """Parse one actor file's text (codes normalised to ISO3 if ``countries`` given)."""
         out = cls()
         stats = out.stats
@@ -566,9 +559,7 @@ class ActorDictionary(PhraseIndex[ActorEntry]):
 
 _SUBST_DEF_RE = re.compile(r"^!([^!\s=]+)!\s*=\s*(.*)$")
 _SUBST_USE_RE = re.compile(r"!([^!\s]+)!")
-_AGENT_RE = re.compile(
-    r"^(?P<name>[^\[{]+?)\s*(?:\{(?P<plural>[^}]*)\})?\s*\[(?P<code>[^\]}]*)[\]}]"
-)
+_AGENT_RE = re.compile(r"^(?P<name>[^\[{]+?)\s*(?:\{(?P<plural>[^}]*)\})?\s*\[(?P<code>[^\]}]*)[\]}]")
 
 
 def _plurals(word: str) -> list[str]:
@@ -825,9 +816,7 @@ def parse_code(code: str, countries: Countries | None = None) -> CodeParts:
     return CodeParts(country, "".join(sectors) or None, org, region, base, pieces)
 
 
-def split_code(
-    code: str, countries: Countries | None = None
-) -> tuple[str | None, str | None, str | None]:
+def split_code(code: str, countries: Countries | None = None) -> tuple[str | None, str | None, str | None]:
     """``(country, sector, org)`` of a CAMEO code; country is ISO3 or IGO/NGO/MNC/IMG/..."""
     parts = parse_code(code, countries)
     return parts.country, parts.sector, parts.org

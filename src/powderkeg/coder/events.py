@@ -88,7 +88,7 @@ class Coder:
     def __init__(self, lexicon: Lexicon, dictionaries: Dictionaries) -> None:
         self.lex = lexicon
         self.dicts = dictionaries
-        self.actors = ActorResolver(dictionaries)
+        self.actors = ActorResolver(dictionaries, lexicon.kind("partitive") | set(lexicon.vague_numbers))
 
     # -- entry points -----------------------------------------------------------------------
 
@@ -172,7 +172,9 @@ class Coder:
 
     def _noun_roles(self, noun: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
         source = _children(noun, ["poss"])
-        source += [o for a in _children(noun, ["prep", "agent"]) if a.lower_ == "by" for o in a.children if o.dep_ == "pobj"]
+        source += [
+            o for a in _children(noun, ["prep", "agent"]) if a.lower_ == "by" for o in a.children if o.dep_ == "pobj"
+        ]
         target = _prep_objects(noun, rule.via)
         host = noun
         governor = noun.head
@@ -200,7 +202,10 @@ class Coder:
                     o
                     for o in out
                     if o.rule.category == cand.rule.category
-                    and (cand.trigger.i in {t.i for t in o.host.subtree} or o.trigger.i in {t.i for t in cand.host.subtree})
+                    and (
+                        cand.trigger.i in {t.i for t in o.host.subtree}
+                        or o.trigger.i in {t.i for t in cand.host.subtree}
+                    )
                 ),
                 None,
             )
@@ -320,7 +325,9 @@ class Coder:
             rank = chain.index(attach)
             resolved = resolve(ent.text, published)
             if resolved and (best is None or rank < best[0]):
-                told_as_past = any(t.lower_ in self.lex.kind("past") for t in sent.doc[max(ent.start - 2, 0) : ent.start])
+                told_as_past = any(
+                    t.lower_ in self.lex.kind("past") for t in sent.doc[max(ent.start - 2, 0) : ent.start]
+                )
                 best = (rank, resolved[0], resolved[1], told_as_past)
         if best is None:
             return published, "day" if published else None, False
@@ -329,10 +336,8 @@ class Coder:
 
     def _in_past_war(self, trigger: Token) -> bool:
         """An event told as part of a named past war: "the Kosovo War, which resulted in ..."."""
-        for anc in trigger.ancestors:
-            if anc.lemma_.lower() in self.lex.kind("war") and anc.ent_type_ == "EVENT":
-                return True
-        return False
+        wars = self.lex.kind("war")
+        return any(anc.lemma_.lower() in wars and anc.ent_type_ == "EVENT" for anc in trigger.ancestors)
 
 
 def _combine(mod: Modality, other: Modality) -> None:

@@ -35,17 +35,16 @@ class Modality:
 def _own_markers(tok: Token, lex: Lexicon, mod: Modality, negation_is_trigger: bool) -> None:
     for child in tok.children:
         lemma = child.lemma_.lower()
-        if child.dep_ == "neg" and not negation_is_trigger:
-            mod.negated = True
-        elif child.dep_ == "det" and lemma == "no" and tok.pos_ == "NOUN":
+        negation = child.dep_ == "neg" or (child.dep_ == "det" and lemma == "no" and tok.pos_ == "NOUN")
+        hedged = child.dep_ == "advmod" and lemma in lex.kind("hedge")
+        conditional = child.dep_ in ("mark", "advmod") and lemma in lex.kind("conditional")
+        if negation and not negation_is_trigger:
             mod.negated = True
         elif child.dep_ in ("aux", "auxpass") and lemma in lex.kind("modal"):
             mod.mark("conditional")
         elif child.dep_ in ("aux", "auxpass") and lemma in lex.kind("future"):
             mod.mark("future")
-        elif child.dep_ == "advmod" and lemma in lex.kind("hedge"):
-            mod.mark("conditional")
-        elif child.dep_ in ("mark", "advmod") and lemma in lex.kind("conditional"):
+        elif hedged or conditional:
             mod.mark("conditional")
         elif child.dep_ in ("amod", "compound") and lemma in lex.kind("intention") and tok.pos_ == "NOUN":
             mod.mark("intention")  # "planned attack", "considered deployment"
@@ -77,9 +76,8 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
         # a governor that is itself unasserted makes what it embeds unasserted
         for child in governor.children:
             clemma = child.lemma_.lower()
-            if child.dep_ in ("aux", "auxpass") and clemma in lex.kind("modal") | lex.kind("future"):
-                mod.mark("conditional")
-            elif child.dep_ in ("mark", "advmod") and clemma in lex.kind("conditional"):
+            modal = child.dep_ in ("aux", "auxpass") and clemma in lex.kind("modal") | lex.kind("future")
+            if modal or (child.dep_ in ("mark", "advmod") and clemma in lex.kind("conditional")):
                 mod.mark("conditional")
         current = governor
     # a purpose clause: "deployed police to provide security" tells an aim, not a deed

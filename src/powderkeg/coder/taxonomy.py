@@ -247,14 +247,10 @@ def _parse(name: str, override: str | None) -> list[tuple[int, dict[str, str]]]:
         if header is None:
             header = cells
             if tuple(header) != columns:
-                raise TaxonomyError(
-                    f"{where}:{lineno}: columns are {header}, expected {list(columns)}"
-                )
+                raise TaxonomyError(f"{where}:{lineno}: columns are {header}, expected {list(columns)}")
             continue
         if len(cells) != len(columns):
-            raise TaxonomyError(
-                f"{where}:{lineno}: {len(cells)} fields, expected {len(columns)} ({columns})"
-            )
+            raise TaxonomyError(f"{where}:{lineno}: {len(cells)} fields, expected {len(columns)} ({columns})")
         rows.append((lineno, {c: v.strip() for c, v in zip(columns, cells, strict=True)}))
     if header is None:
         raise TaxonomyError(f"{where}: no header line")
@@ -375,9 +371,7 @@ def _load(override: str | None) -> _Tables:
         check_pair(r["category"], r["mode"], where)
         for col in ("source_sector", "target_sector"):
             if r[col] not in _SECTOR_VALUES:
-                raise TaxonomyError(
-                    f"{where}: {col} {r[col]!r} is not one of {sorted(_SECTOR_VALUES)}"
-                )
+                raise TaxonomyError(f"{where}: {col} {r[col]!r} is not one of {sorted(_SECTOR_VALUES)}")
         if not (r["acled_type"] and r["acled_subtype"]):
             raise TaxonomyError(f"{where}: empty ACLED type or sub-type")
         acled.setdefault(r["category"], []).append(
@@ -423,14 +417,8 @@ def _category(category: str) -> str:
     t = _tables()
     cat = category.strip().upper() if isinstance(category, str) else category
     if cat not in t.modes:
-        hint = (
-            f" ({cat} is a pre-2.0 label: use {_OLD_CATEGORIES[cat]})"
-            if cat in _OLD_CATEGORIES
-            else ""
-        )
-        raise ValueError(
-            f"unknown PLOVER category {category!r}{hint}; expected one of: {', '.join(t.modes)}"
-        )
+        hint = f" ({cat} is a pre-2.0 label: use {_OLD_CATEGORIES[cat]})" if cat in _OLD_CATEGORIES else ""
+        raise ValueError(f"unknown PLOVER category {category!r}{hint}; expected one of: {', '.join(t.modes)}")
     return cat
 
 

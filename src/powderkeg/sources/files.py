@@ -82,7 +82,9 @@ def parse_record(line: bytes | str, origin: str, max_bytes: int = 10_000_000) ->
     try:
         record = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return failed(origin, Status.INVALID, f"not a JSON object: {exc}", line if isinstance(line, bytes) else line.encode())
+        return failed(
+            origin, Status.INVALID, f"not a JSON object: {exc}", line if isinstance(line, bytes) else line.encode()
+        )
     if not isinstance(record, dict):
         return failed(origin, Status.INVALID, f"expected a JSON object, got {type(record).__name__}")
     html = record.get("html")

@@ -14,6 +14,10 @@ import duckdb
 from powderkeg.model import Article, Event, Status
 from powderkeg.store.schema import LATEST, MIGRATIONS
 
+_HAS_ACTOR = (
+    "EXISTS (SELECT 1 FROM event_actors x WHERE x.event_id = e.event_id AND x.role = '{role}' AND x.country = ?)"
+)
+
 
 class StoreError(RuntimeError):
     """The database cannot be opened or used; the message says why and what to do."""
@@ -176,7 +180,9 @@ class Store:
             for i, a in enumerate(actors)
         ]
         if rows:
-            self.con.executemany("INSERT INTO event_actors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
+            self.con.executemany(
+                "INSERT INTO event_actors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows
+            )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -194,12 +200,9 @@ class Store:
         params: list[Any] = []
         if dyad:
             a, b = (c.upper() for c in dyad)
-            where.append(
-                "((EXISTS (SELECT 1 FROM event_actors s WHERE s.event_id = e.event_id AND s.role = 'source' AND s.country = ?)"
-                " AND EXISTS (SELECT 1 FROM event_actors t WHERE t.event_id = e.event_id AND t.role = 'target' AND t.country = ?))"
-                " OR (EXISTS (SELECT 1 FROM event_actors s WHERE s.event_id = e.event_id AND s.role = 'source' AND s.country = ?)"
-                " AND EXISTS (SELECT 1 FROM event_actors t WHERE t.event_id = e.event_id AND t.role = 'target' AND t.country = ?)))"
-            )
+            has_source = _HAS_ACTOR.format(role="source")
+            has_target = _HAS_ACTOR.format(role="target")
+            where.append(f"(({has_source} AND {has_target}) OR ({has_source} AND {has_target}))")
             params += [a, b, b, a]
         if event_type:
             where.append("e.type = ?")
