@@ -280,5 +280,39 @@ def demo(db: DbOption = None) -> None:
     print_events(rows, OutputFormat.table)
 
 
+@app.command(name="eval")
+def eval_command(
+    gold: Annotated[Path, typer.Argument(help="Gold JSONL (schema: docs/evaluation.md)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON")] = False,
+    limit: Annotated[int | None, typer.Option(help="Score only the first N records")] = None,
+) -> None:
+    """Code a gold file's records and score every field the gold carries."""
+    from powderkeg.evaluate import GoldError, evaluate
+
+    if not gold.is_file():
+        raise fail(f"no such file: {gold}")
+    settings = _settings()
+    pipeline = _pipeline(settings)
+    try:
+        report = evaluate(gold, pipeline, limit=limit)
+    except GoldError as exc:
+        raise fail(str(exc)) from exc
+    data = report.to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(
+        title=f"{gold.name}: {data['records']} records, {data['gold_events']} gold events, "
+        f"{data['predicted_events']} predicted, {data['seconds']} s",
+        title_justify="left",
+    )
+    for column in ("field", "score", "n"):
+        table.add_column(column)
+    for name, value in data["fields"].items():
+        score = value.get("accuracy", value.get("f1"))
+        table.add_row(name, "-" if score is None else f"{score:.3f}", str(value["total"]))
+    out.print(table)
+
+
 def main() -> None:
     app()
