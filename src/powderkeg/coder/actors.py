@@ -121,6 +121,11 @@ class ActorResolver:
                 actor.country = actor.country or actors[0].country
                 actor.ethnicity = actor.ethnicity or actors[0].ethnicity
             actors.append(actor)
+            for token, country in self._conjoined_demonyms(h):
+                # "Hungarian and Romanian officials": one actor per country
+                twin = Actor(text=f"{token.text} {h.text}", country=country, sector=actor.sector, org=actor.org,
+                             ethnicity=actor.ethnicity, start=token.idx, end=h.idx + len(h))  # fmt: skip
+                actors.append(twin)
         # a trailing location ("... and officials in Kosovo") applies back to earlier conjuncts
         located = next((a.country for a in reversed(actors) if a.country), None)
         for actor in actors:
@@ -130,6 +135,13 @@ class ActorResolver:
             if actor.code is None or actor.ethnicity or not actor.code.startswith(actor.country or "\0"):
                 actor.code = compose_code(actor)
         return actors
+
+    def _conjoined_demonyms(self, head: Token) -> list[tuple[Token, str]]:
+        out: list[tuple[Token, str]] = []
+        for mod in head.lefts:
+            if mod.dep_ in ("amod", "compound") and self.demonym(mod):
+                out += [(c, country) for c in mod.conjuncts if c.i > mod.i and (country := self.demonym(c))]
+        return out
 
     def _context_country(self, head: Token, actor: Actor, ctx: ArticleContext) -> str | None:
         """For an actor its phrase does not place: the country the sentence, else the article, is about
@@ -200,6 +212,8 @@ class ActorResolver:
         for t in tokens:
             if t.i == head.i or (actor_match and actor_match.start <= t.i < actor_match.end):
                 continue
+            if t.dep_ == "conj" and self.demonym(t.head):
+                continue  # a second country in "Hungarian and Romanian officials": its own actor
             country = self.demonym(t)
             if country:
                 demonyms.append((t, country))

@@ -107,8 +107,17 @@ class Coder:
     def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
         candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
         candidates = self._merge(candidates)
-        events = [self._finish(c, sent, ctx, article) for c in candidates]
-        return [e for e in events if e is not None]
+        events: list[Event] = []
+        seen: set[tuple[object, ...]] = set()
+        for cand in candidates:
+            event = self._finish(cand, sent, ctx, article)
+            if event is None:
+                continue
+            key = (event.type, event.actual, tuple(a.code for a in event.source), tuple(a.code for a in event.target))
+            if key not in seen:  # "agreed to provide aid" and "agreed" give one AGREE
+                seen.add(key)
+                events.append(event)
+        return events
 
     # -- triggers ---------------------------------------------------------------------------
 
@@ -116,7 +125,7 @@ class Coder:
         pos = _pos_of(tok)
         if pos is None:
             return None
-        for rule in self.lex.rules_for(tok.lemma_.lower(), pos):
+        for rule in self.lex.rules_for(self.lex.lemma(tok), pos):
             if all(_condition_holds(tok, cond) for cond in rule.requires):
                 return rule
         return None
@@ -179,7 +188,7 @@ class Coder:
         host = noun
         governor = noun.head
         if noun.dep_ in ("dobj", "nsubjpass") and governor.pos_ == "VERB":
-            lemma = governor.lemma_.lower()
+            lemma = self.lex.lemma(governor)
             carries = lemma in self.lex.kind("light")
             embeds = lemma in self.lex.kind("intention") | self.lex.kind("request") | self.lex.kind("threat")
             if carries or embeds:
@@ -244,36 +253,47 @@ class Coder:
         if not source and not target:
             return None
 
-        mode = cand.mode or self._mode_from_words(rule.category, cand.tokens, sent.doc)
+        category = rule.category
+        rule_name = rule.name + ("+merged" if cand.merged else "")
+        if mod.label == "purpose" and (category in _VERBAL_CATEGORIES or category == "PROTEST"):
+            mod.hypothetical, mod.label = False, None  # "staged a rally to demand reforms": the demand is made
+        promoted = self._promise_or_threat(category, mod)
+        if promoted:
+            # PLOVER codes a stated future or intended act as a commitment: "will provide aid" is
+            # AGREE, "plans to impose restrictions" is THREATEN
+            rule_name += f">{promoted}"
+            category, cand.mode = promoted, None
+            mod.hypothetical = False
+        mode = cand.mode or self._mode_from_words(category, cand.tokens, sent.doc)
         try:
-            mode = taxonomy.canonical_mode(rule.category, mode)
+            mode = taxonomy.canonical_mode(category, mode)
         except ValueError:
             mode = None
         day, precision, historical = self._date(cand, sent, ctx.published)
         if not historical:
             historical = self._in_past_war(cand.trigger)
         fatalities = injuries = None
-        if rule.category in _VIOLENT_CATEGORIES:
+        if category in _VIOLENT_CATEGORIES:
             tokens = [sent.doc[i] for i in sorted(cand.tokens)]
             fatalities, injuries = casualties(tokens, self.lex)
             fatalities = fatalities or 0
             injuries = injuries or 0
 
         coding = taxonomy.code(
-            rule.category,
+            category,
             mode,
             source_armed=_armed(source),
             target_armed=_armed(target),
         )
         event = Event(
-            type=rule.category,
+            type=category,
             mode=mode,
             source=source,
             target=target,
             sentence=sent.text.strip(),
             sentence_start=sent.start_char,
             sentence_end=sent.end_char,
-            rule=rule.name + ("+merged" if cand.merged else ""),
+            rule=rule_name,
             confidence=_confidence(source, target, cand),
             article_id=article.article_id,
             trigger=cand.trigger.text,
@@ -295,6 +315,18 @@ class Coder:
         )
         event.assign_id()
         return event
+
+    @staticmethod
+    def _promise_or_threat(category: str, mod: Modality) -> str | None:
+        """The category a future or intended act is coded as, or None to keep it as it is."""
+        if mod.label not in ("future", "intention") or mod.negated:
+            return None
+        quad = taxonomy.quad(category)
+        if quad in (1, 2):
+            return "AGREE"
+        if quad == 4:
+            return "THREATEN"
+        return None
 
     def _mode_from_words(self, category: str, token_ids: set[int], doc: Doc) -> str | None:
         table = self.lex.modes.get(category)

@@ -10,9 +10,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+
+from spacy.tokens import Token
+
+
+def _deinflect(word: str) -> list[str]:
+    out = [word]
+    if word.endswith("ied") or word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    if word.endswith("ed"):
+        out += [word[:-1], word[:-2]]
+    if word.endswith("ing"):
+        out += [word[:-3], word[:-3] + "e"]
+    if word.endswith("es"):
+        out.append(word[:-2])
+    if word.endswith("s"):
+        out.append(word[:-1])
+    return out
 
 
 class LexiconError(ValueError):
@@ -110,6 +127,24 @@ class Lexicon:
 
     def kind(self, name: str) -> frozenset[str]:
         return self.words.get(name, frozenset())
+
+    @cached_property
+    def known_lemmas(self) -> frozenset[str]:
+        words = {lemma for lemma, _ in self.triggers}
+        for group in self.words.values():
+            words |= group
+        return frozenset(words)
+
+    def lemma(self, tok: Token) -> str:
+        """The token's lemma, repaired when the model's lemmatizer slipped on a word this lexicon
+        knows ("staged" -> "stag" is read as "stage")."""
+        lemma = tok.lemma_.lower()
+        if lemma in self.known_lemmas:
+            return lemma
+        for candidate in _deinflect(tok.lower_):
+            if candidate in self.known_lemmas:
+                return candidate
+        return lemma
 
     def rules_for(self, lemma: str, pos: str) -> list[TriggerRule]:
         return self.triggers.get((lemma, pos), [])

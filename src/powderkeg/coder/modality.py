@@ -22,7 +22,10 @@ _EMBEDDING = {"xcomp", "ccomp", "dobj", "pobj", "pcomp", "acl", "prep", "csubj",
 class Modality:
     negated: bool = False
     hypothetical: bool = False
-    label: str | None = None  # "intention", "request", "threat", "conditional", "future", "reported"
+    # why it is not plain fact: "future" (will, would), "intention" (plans to, is ready to), "purpose"
+    # ("deployed police to provide security"), "request", "threat", "conditional" (if, could,
+    # likely), or "reported" (said that ..., still actual)
+    label: str | None = None
     speaker: Token | None = None  # subject of a governing speech verb
 
     def mark(self, label: str) -> None:
@@ -57,7 +60,7 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
     current = trigger
     while current.dep_ in _EMBEDDING and current.head is not current:
         governor = current.head
-        lemma = governor.lemma_.lower()
+        lemma = lex.lemma(governor)
         if lemma in lex.kind("speech") and governor.pos_ == "VERB":
             mod.mark("reported")
             mod.speaker = next((c for c in governor.children if c.dep_ == "nsubj"), None)
@@ -82,7 +85,7 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
         current = governor
     # a purpose clause: "deployed police to provide security" tells an aim, not a deed
     if trigger.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children):
-        mod.mark("intention")
+        mod.mark("purpose")
     # a conditional clause anywhere above: "if X attacks, Y will respond"
     if trigger.dep_ == "advcl" and any(
         c.dep_ in ("mark", "advmod") and c.lemma_.lower() in lex.kind("conditional") for c in trigger.children
