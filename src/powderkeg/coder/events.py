@@ -24,7 +24,8 @@ from powderkeg.model import Actor, Article, Event
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
 _VIOLENT_CATEGORIES = {"ASSAULT"}
-_FALLBACK_VIA = ("to", "into", "against", "on", "at")
+_FALLBACK_VIA = ("to", "into", "against", "on", "at", "for", "with", "from")
+_ATTACHED_VIA = ("of", "by", "for", "to", "from", "against", "with", "on")
 
 
 @dataclass
@@ -139,11 +140,21 @@ class Coder:
         else:
             source_heads, target_heads, host = self._noun_roles(tok, rule)
         source = [a for h in source_heads for a in self.actors.resolve(h, ctx)]
-        target = [a for h in target_heads for a in self.actors.resolve(h, ctx, allow_place=True)]
+        target = [a for h in target_heads for a in self._target_actors(h, rule, ctx)]
         source_ids = {(a.start, a.text) for a in source}
         target = [a for a in target if (a.start, a.text) not in source_ids]
         tokens = {t.i for t in host.subtree} | {t.i for t in tok.subtree}
         return Candidate(tok, rule, host, source, target, rule.mode, tokens)
+
+    def _target_actors(self, head: Token, rule: TriggerRule, ctx: ArticleContext, depth: int = 0) -> list[Actor]:
+        """The actors a target phrase names; when the phrase is a thing ("Turkey's efforts",
+        "support from the Assembly"), the actors attached to it: its possessor or the objects of
+        its prepositions."""
+        actors = self.actors.resolve(head, ctx, allow_place=True)
+        if actors or depth > 1 or head.pos_ not in ("NOUN", "PROPN"):
+            return actors
+        inner = _children(head, ["poss"]) + _prep_objects(head, (*rule.via, *_ATTACHED_VIA))
+        return [a for h in inner for a in self._target_actors(h, rule, ctx, depth + 1)]
 
     def _subject(self, verb: Token, depth: int = 0) -> list[Token]:
         """Who does what ``verb`` says: its subject, a passive's agent, or a governing clause's subject."""
@@ -174,8 +185,11 @@ class Coder:
             target += _children(verb, ["dobj", "dative"])
         target += _prep_objects(verb, rule.via)
         if not target:
-            # "threatened to deploy forces into Kosovo", "urged them to withdraw from X"
+            # "threatened to deploy forces into Kosovo", "agreed to provide aid for Romania"
             for comp in _children(verb, ["xcomp", "ccomp"]):
+                inner = self.match_rule(comp)
+                if inner is None or inner.object_role == "target":
+                    target += _children(comp, ["dobj", "dative"])
                 target += _prep_objects(comp, _FALLBACK_VIA)
         return source, target, verb
 
