@@ -262,9 +262,10 @@ class Coder:
             country = next((a.country for a in source if a.country and a.country != "IGO"), None)
             if country:
                 target = [Actor(text=f"{country} government", code=f"{country}GOV", country=country, sector="GOV")]
-        if not source and not ("no_source_ok" in rule.flags and target):
+        bare = "bare_ok" in rule.flags
+        if not source and not ("no_source_ok" in rule.flags and target) and not bare:
             return None
-        if not source and not target:
+        if not source and not target and not bare:
             return None
 
         category = rule.category
@@ -293,12 +294,19 @@ class Coder:
             fatalities = fatalities or 0
             injuries = injuries or 0
 
+        contexts = self.lex.contexts([self.lex.lemma(t) for t in sent if not t.is_punct])
         coding = taxonomy.code(
             category,
             mode,
             source_armed=_armed(source),
             target_armed=_armed(target),
+            context=contexts - {"none"},
+            source_role=_role(source),
+            target_role=_role(target),
         )
+        acled_type, acled_subtype = coding.acled_type, coding.acled_subtype
+        if "none" in contexts and not (_armed(source) or _armed(target)):
+            acled_type = acled_subtype = None  # an accident, a disaster or a crime: not an ACLED event
         event = Event(
             type=category,
             mode=mode,
@@ -315,8 +323,8 @@ class Coder:
             quad=coding.quad,
             intensity=coding.intensity,
             goldstein=coding.goldstein,
-            acled_type=coding.acled_type,
-            acled_subtype=coding.acled_subtype,
+            acled_type=acled_type,
+            acled_subtype=acled_subtype,
             date=day.isoformat() if day else None,
             date_precision=precision,
             fatalities=fatalities,
@@ -411,6 +419,11 @@ def _armed(actors: list[Actor]) -> bool | None:
     if not actors:
         return None
     return any((a.sector or "") in _ARMED for a in actors)
+
+
+def _role(actors: list[Actor]) -> str | None:
+    roles = [taxonomy.sector_role(a.sector) for a in actors]
+    return next((r for r in roles if r), None)
 
 
 def _confidence(source: list[Actor], target: list[Actor], cand: Candidate) -> float:

@@ -124,6 +124,7 @@ class Lexicon:
     words: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> lemmas
     casualty_words: dict[str, frozenset[str]] = field(default_factory=dict)
     vague_numbers: dict[str, int] = field(default_factory=dict)
+    acled_context: dict[tuple[str, ...], str] = field(default_factory=dict)  # lemma sequence -> hint
 
     def kind(self, name: str) -> frozenset[str]:
         return self.words.get(name, frozenset())
@@ -145,6 +146,15 @@ class Lexicon:
             if candidate in self.known_lemmas:
                 return candidate
         return lemma
+
+    def contexts(self, lemmas: list[str]) -> set[str]:
+        """The ACLED context hints whose phrases occur in a run of lemmas."""
+        found: set[str] = set()
+        for phrase, hint in self.acled_context.items():
+            n = len(phrase)
+            if any(tuple(lemmas[i : i + n]) == phrase for i in range(len(lemmas) - n + 1)):
+                found.add(hint)
+        return found
 
     def rules_for(self, lemma: str, pos: str) -> list[TriggerRule]:
         return self.triggers.get((lemma, pos), [])
@@ -188,7 +198,14 @@ def build_lexicon(extra_trigger_files: Iterable[str | Path] = ()) -> Lexicon:
         else:
             casualty[cells[0]].add(cells[1].lower())
     lex.casualty_words = {k: frozenset(v) for k, v in casualty.items()}
+
+    for where, cells in _rows(_data_text("acled_context.tsv"), "acled_context.tsv"):
+        if len(cells) != 2:
+            raise LexiconError(f"{where}: expected a phrase and a context hint")
+        lex.acled_context[tuple(cells[0].lower().split())] = cells[1]
     return lex
+
+    
 
 
 @lru_cache(maxsize=8)
