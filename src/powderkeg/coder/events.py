@@ -279,7 +279,8 @@ class Coder:
             rule_name += f">{promoted}"
             category, cand.mode = promoted, None
             mod.hypothetical = False
-        mode = cand.mode or self._mode_from_words(category, cand.tokens, sent.doc)
+        worded = self._mode_from_words(category, cand.tokens, sent.doc)
+        mode = (worded or cand.mode) if category == "ASSAULT" else (cand.mode or worded)
         try:
             mode = taxonomy.canonical_mode(category, mode)
         except ValueError:
@@ -351,14 +352,12 @@ class Coder:
         return None
 
     def _mode_from_words(self, category: str, token_ids: set[int], doc: Doc) -> str | None:
+        """The highest-ranked mode (earliest row of modes.tsv) a word of the clause names."""
         table = self.lex.modes.get(category)
         if not table:
             return None
-        for i in sorted(token_ids):
-            mode = table.get(doc[i].lemma_.lower())
-            if mode:
-                return mode
-        return None
+        lemmas = {self.lex.lemma(doc[i]) for i in token_ids} | {doc[i].lower_ for i in token_ids}
+        return next((mode for word, mode in table.items() if word in lemmas), None)
 
     def _date(self, cand: Candidate, sent: Span, published: date | None) -> tuple[date | None, str | None, bool]:
         """The event's date: a date expression in its clause or a governing one, else publication."""
