@@ -115,6 +115,14 @@ def read_gold(path: str | Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
+def _count(value: object) -> int | None:
+    """A gold count, written as a number or a numeric string."""
+    try:
+        return None if value is None or value == "" else int(str(value).strip())
+    except ValueError:
+        return None
+
+
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -202,8 +210,9 @@ class Scorer:
             if gold.get("date"):
                 report.fields["date"].add(match is not None and match.date == gold["date"])
             for name in ("fatalities", "injuries"):
-                if gold.get(name) is not None:
-                    report.fields[name].add(match is not None and getattr(match, name) == gold[name])
+                expected = _count(gold.get(name))
+                if expected is not None:
+                    report.fields[name].add(match is not None and getattr(match, name) == expected)
             loc = gold.get("location") or {}
             if loc.get("lat") is not None and loc.get("lon") is not None:
                 place = match.location if match else None

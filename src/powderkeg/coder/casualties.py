@@ -65,13 +65,15 @@ def casualties(clause_tokens: list[Token], lex: Lexicon) -> tuple[int | None, in
 
     for tok in clause_tokens:
         lemma = tok.lemma_.lower()
-        if tok.pos_ == "VERB" and lemma in killed | injured:
+        shot_dead = lemma == "shoot" and any(c.lower_ == "dead" for c in tok.children)
+        if tok.pos_ == "VERB" and (lemma in killed | injured or shot_dead):
             victims = [c for c in tok.children if c.dep_ in ("nsubjpass", "dobj")]
             if lemma == "die":
                 victims = [c for c in tok.children if c.dep_ == "nsubj"]
+            dead = any(c.lower_ == "dead" and c.dep_ in ("oprd", "acomp", "advmod", "xcomp") for c in tok.children)
             for v in victims:
                 n = count_of(v, lex)
-                if lemma in killed:
+                if lemma in killed or dead:  # "shot dead a boy"
                     fatalities = add(fatalities, n)
                 else:
                     injuries = add(injuries, n)
