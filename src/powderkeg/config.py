@@ -28,6 +28,7 @@ class Settings:
     actor_dictionaries: tuple[str, ...] = field(default_factory=tuple)  # extra TABARI actor files
     agent_dictionaries: tuple[str, ...] = field(default_factory=tuple)
     trigger_files: tuple[str, ...] = field(default_factory=tuple)  # extra trigger pattern files
+    verb_patterns: bool = True  # also code verbs with the PETRARCH CAMEO verb dictionary
 
 
 _ENV_PREFIX = "POWDERKEG_"
@@ -38,6 +39,14 @@ def _coerce(name: str, value: Any) -> Any:
     try:
         if kind == "int":
             return int(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(value).strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
         if kind.startswith("tuple"):
             if isinstance(value, str):
                 return tuple(p for p in value.split(os.pathsep) if p)

@@ -67,9 +67,11 @@ class Pipeline:
         from powderkeg.coder.dictionaries import load as load_dictionaries
         from powderkeg.coder.events import Coder
         from powderkeg.coder.lexicon import default_lexicon
+        from powderkeg.coder.verbs import load_default as load_verbs
 
         dictionaries = load_dictionaries(self.settings.actor_dictionaries, self.settings.agent_dictionaries)
-        return Coder(default_lexicon(tuple(self.settings.trigger_files)), dictionaries)
+        verbs = load_verbs() if self.settings.verb_patterns else None
+        return Coder(default_lexicon(tuple(self.settings.trigger_files)), dictionaries, verbs)
 
     # -- coding -----------------------------------------------------------------------------
 

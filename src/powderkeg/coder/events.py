@@ -20,6 +20,7 @@ from powderkeg.coder.dates import is_historical, resolve
 from powderkeg.coder.dictionaries import Dictionaries
 from powderkeg.coder.lexicon import Condition, Lexicon, TriggerRule
 from powderkeg.coder.modality import Modality, modality
+from powderkeg.coder.verbs import VerbDictionary, VerbMatch
 from powderkeg.model import Actor, Article, Event
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
@@ -40,6 +41,7 @@ class Candidate:
     mode: str | None
     tokens: set[int] = field(default_factory=set)  # token indices of the event's clauses
     merged: bool = False
+    cameo: str | None = None  # the CAMEO code a verb pattern gave, more specific than the category's
 
 
 def _is_passive(verb: Token) -> bool:
@@ -86,9 +88,11 @@ def _prep_objects(tok: Token, preps: Iterable[str]) -> list[Token]:
 class Coder:
     """Codes parsed articles into events. Create once; it is reused for every document."""
 
-    def __init__(self, lexicon: Lexicon, dictionaries: Dictionaries) -> None:
+    def __init__(self, lexicon: Lexicon, dictionaries: Dictionaries, verbs: VerbDictionary | None = None) -> None:
         self.lex = lexicon
         self.dicts = dictionaries
+        self.verbs = verbs
+        self.verb_defaults = False  # code a dictionary verb by its block's default code when no pattern matched
         self.actors = ActorResolver(dictionaries, lexicon.kind("partitive") | set(lexicon.vague_numbers))
 
     # -- entry points -----------------------------------------------------------------------
@@ -131,8 +135,41 @@ class Coder:
                 return rule
         return None
 
+    def choose_rule(self, tok: Token) -> tuple[TriggerRule | None, str | None]:
+        """The rule for a token, and the CAMEO code a verb pattern gave it.
+
+        A row of triggers.tsv with conditions wins; then a matching pattern of the CAMEO verb
+        dictionary (whose null code "---" blocks coding); then a bare triggers.tsv row; then the
+        verb dictionary's default code for the verb.
+        """
+        own = self.match_rule(tok)
+        if own is not None and own.requires:
+            return own, None
+        found: VerbMatch | None = self.verbs.match(tok) if self.verbs is not None and tok.pos_ == "VERB" else None
+        if found is not None and found.pattern is not None:
+            if found.code == "---":
+                return None, None
+            rule = self._rule_from_cameo(tok, found)
+            if rule is not None:
+                return rule, found.code
+        if own is not None:
+            same = found is not None and (rule := self._rule_from_cameo(tok, found)) and rule.category == own.category
+            return own, found.code if same and found is not None else None
+        if found is not None and found.code != "---" and self.verb_defaults:
+            rule = self._rule_from_cameo(tok, found)
+            if rule is not None:
+                return rule, found.code
+        return None, None
+
+    def _rule_from_cameo(self, tok: Token, found: VerbMatch) -> TriggerRule | None:
+        plover = taxonomy.plover_for_cameo(found.code)
+        if plover is None:
+            return None
+        where = found.pattern.source if found.pattern else f"CAMEO.2.0.txt:{found.block}"
+        return self.lex.rule_for_cameo(self.lex.lemma(tok), plover[0], plover[1], where)
+
     def _candidate(self, tok: Token, ctx: ArticleContext) -> Candidate | None:
-        rule = self.match_rule(tok)
+        rule, cameo = self.choose_rule(tok)
         if rule is None:
             return None
         if rule.pos == "VERB":
@@ -144,7 +181,7 @@ class Coder:
         source_ids = {(a.start, a.text) for a in source}
         target = [a for a in target if (a.start, a.text) not in source_ids]
         tokens = {t.i for t in host.subtree} | {t.i for t in tok.subtree}
-        return Candidate(tok, rule, host, source, target, rule.mode, tokens)
+        return Candidate(tok, rule, host, source, target, rule.mode, tokens, cameo=cameo)
 
     def _target_actors(self, head: Token, rule: TriggerRule, ctx: ArticleContext, depth: int = 0) -> list[Actor]:
         """The actors a target phrase names; when the phrase is a thing ("Turkey's efforts",
@@ -262,7 +299,7 @@ class Coder:
             country = next((a.country for a in source if a.country and a.country != "IGO"), None)
             if country:
                 target = [Actor(text=f"{country} government", code=f"{country}GOV", country=country, sector="GOV")]
-        bare = "bare_ok" in rule.flags
+        bare = "bare_ok" in rule.flags and self._asserted_occurrence(cand.trigger)
         if not source and not ("no_source_ok" in rule.flags and target) and not bare:
             return None
         if not source and not target and not bare:
@@ -306,6 +343,9 @@ class Coder:
             target_role=_role(target),
         )
         acled_type, acled_subtype = coding.acled_type, coding.acled_subtype
+        cameo, goldstein = coding.cameo, coding.goldstein
+        if cand.cameo and not promoted:
+            cameo, goldstein = cand.cameo, taxonomy.goldstein(cand.cameo)
         if "none" in contexts and not (_armed(source) or _armed(target)):
             acled_type = acled_subtype = None  # an accident, a disaster or a crime: not an ACLED event
         event = Event(
@@ -320,10 +360,10 @@ class Coder:
             confidence=_confidence(source, target, cand),
             article_id=article.article_id,
             trigger=cand.trigger.text,
-            cameo=coding.cameo,
+            cameo=cameo,
             quad=coding.quad,
             intensity=coding.intensity,
-            goldstein=coding.goldstein,
+            goldstein=goldstein,
             acled_type=acled_type,
             acled_subtype=acled_subtype,
             date=day.isoformat() if day else None,
@@ -338,6 +378,18 @@ class Coder:
         )
         event.assign_id()
         return event
+
+    def _asserted_occurrence(self, trigger: Token) -> bool:
+        """Whether an event with no actor is told as happening: a verb, a noun that is the subject
+        or object of its clause ("a grenade attack killed ten"), or the scene of casualties ("were
+        injured in a blast") - not a mention in passing ("a pause in the bombing")."""
+        if trigger.pos_ == "VERB" or trigger.dep_ in ("nsubj", "nsubjpass", "dobj", "ROOT", "attr"):
+            return True
+        casualty_verbs = self.lex.casualty_words.get("killed", frozenset()) | self.lex.casualty_words.get(
+            "injured", frozenset()
+        )
+        governor = trigger.head.head if trigger.dep_ == "pobj" else trigger.head
+        return self.lex.lemma(governor) in casualty_verbs
 
     @staticmethod
     def _promise_or_threat(category: str, mod: Modality) -> str | None:

@@ -54,11 +54,12 @@ class TriggerRule:
     via: tuple[str, ...]
     flags: frozenset[str]
     source: str  # "file:line", for transparency
+    origin: str = "pattern"  # "pattern" (triggers.tsv) or "verbs" (the CAMEO verb dictionary)
 
     @property
     def name(self) -> str:
         extra = "".join(f"+{c.dep or c.kind}" for c in self.requires)
-        return f"pattern:{self.lemma}{extra}".replace(" ", "_")
+        return f"{self.origin}:{self.lemma}{extra}".replace(" ", "_")
 
 
 def _rows(text: str, origin: str) -> Iterable[tuple[str, list[str]]]:
@@ -125,6 +126,7 @@ class Lexicon:
     casualty_words: dict[str, frozenset[str]] = field(default_factory=dict)
     vague_numbers: dict[str, int] = field(default_factory=dict)
     acled_context: dict[tuple[str, ...], str] = field(default_factory=dict)  # lemma sequence -> hint
+    category_roles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # -> (object, via)
 
     def kind(self, name: str) -> frozenset[str]:
         return self.words.get(name, frozenset())
@@ -155,6 +157,11 @@ class Lexicon:
             if any(tuple(lemmas[i : i + n]) == phrase for i in range(len(lemmas) - n + 1)):
                 found.add(hint)
         return found
+
+    def rule_for_cameo(self, lemma: str, category: str, mode: str | None, source: str) -> TriggerRule:
+        """A trigger rule for a verb the CAMEO verb dictionary codes, with the category's roles."""
+        object_role, via = self.category_roles.get(category, ("target", ()))
+        return TriggerRule(lemma, "VERB", (), category, mode, object_role, via, frozenset(), source, origin="verbs")
 
     def rules_for(self, lemma: str, pos: str) -> list[TriggerRule]:
         return self.triggers.get((lemma, pos), [])
@@ -203,9 +210,12 @@ def build_lexicon(extra_trigger_files: Iterable[str | Path] = ()) -> Lexicon:
         if len(cells) != 2:
             raise LexiconError(f"{where}: expected a phrase and a context hint")
         lex.acled_context[tuple(cells[0].lower().split())] = cells[1]
-    return lex
 
-    
+    for where, cells in _rows(_data_text("category_roles.tsv"), "category_roles.tsv"):
+        if len(cells) != 3 or cells[1] not in ("target", "theme"):
+            raise LexiconError(f"{where}: expected category, target|theme, prepositions")
+        lex.category_roles[cells[0].upper()] = (cells[1], tuple(p for p in cells[2].split(",") if _none(p)))
+    return lex
 
 
 @lru_cache(maxsize=8)
