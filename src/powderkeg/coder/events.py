@@ -92,7 +92,7 @@ class Coder:
         self.lex = lexicon
         self.dicts = dictionaries
         self.verbs = verbs
-        self.verb_defaults = False  # code a dictionary verb by its block's default code when no pattern matched
+        self.verb_defaults = True  # code a dictionary verb by its block's default code when no pattern matched
         self.actors = ActorResolver(dictionaries, lexicon.kind("partitive") | set(lexicon.vague_numbers))
 
     # -- entry points -----------------------------------------------------------------------
@@ -155,7 +155,9 @@ class Coder:
         if own is not None:
             same = found is not None and (rule := self._rule_from_cameo(tok, found)) and rule.category == own.category
             return own, found.code if same and found is not None else None
-        if found is not None and found.code != "---" and self.verb_defaults:
+        governors = self.lex.kind("intention") | self.lex.kind("speech")
+        if found is not None and found.code != "---" and self.verb_defaults and self.lex.lemma(tok) not in governors:
+            # a verb of saying or planning is the frame of an event, not one by its default code
             rule = self._rule_from_cameo(tok, found)
             if rule is not None:
                 return rule, found.code
