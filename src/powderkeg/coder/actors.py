@@ -23,6 +23,8 @@ _ETHNIC_MARKERS = {"ethnic", "ethnically"}
 _MAJORITY = {"majority", "dominated", "populated", "minority"}
 _PRONOUNS_PLURAL = {"they", "them", "their"}
 _PRONOUNS_SINGULAR = {"it", "its", "he", "him", "his", "she", "her"}
+_PERSONAL = {"he", "him", "his", "she", "her"}
+_IMPERSONAL = {"it", "its"}
 
 
 @dataclass
@@ -110,7 +112,7 @@ class ActorResolver:
         With ``allow_place``, a place phrase that names a country ("to Serb-majority towns in
         northern Kosovo") stands for the people there: the country, with any ethnic attribute.
         """
-        heads = [head, *[c for c in head.conjuncts if c.i > head.i]]
+        heads = [head, *[c for c in head.conjuncts if c.i > head.i and c.pos_ in ("NOUN", "PROPN", "PRON")]]
         actors: list[Actor] = []
         for h in heads:
             actor = self.resolve_one(h, ctx, allow_place)
@@ -142,6 +144,10 @@ class ActorResolver:
             if mod.dep_ in ("amod", "compound") and self.demonym(mod):
                 out += [(c, country) for c in mod.conjuncts if c.i > mod.i and (country := self.demonym(c))]
         return out
+
+    def context_country_of(self, token: Token, ctx: ArticleContext) -> str | None:
+        """The country a token's sentence, else its article, is about."""
+        return self._context_country(token, Actor(text=""), ctx)
 
     def _context_country(self, head: Token, actor: Actor, ctx: ArticleContext) -> str | None:
         """For an actor its phrase does not place: the country the sentence, else the article, is about
@@ -181,6 +187,9 @@ class ActorResolver:
         if of_phrase is not None:
             return self.resolve_one(of_phrase, ctx, allow_place)
         tokens = self._phrase_tokens(head)
+        group = self._ethnic_group(head, tokens, ctx)
+        if group is not None:
+            return group
         matches = self.matches(tokens, ctx.published)
         covering = [m for m in matches if m.start <= head.i < m.end]
         actor_match = next((m for m in covering if m.kind == "actor"), None)
@@ -218,7 +227,7 @@ class ActorResolver:
             if country:
                 demonyms.append((t, country))
         # named modifiers ("Kosovo's government"); demonyms are weighed separately, as they may be ethnic
-        demonym_ids = {t.i for t, _ in demonyms}
+        demonym_ids = {t.i for t in tokens if self.demonym(t)}
         modifier_countries = [
             m.country
             for m in matches
@@ -234,6 +243,26 @@ class ActorResolver:
             actor.ethnicity = ethnicity
         if actor.country is None:
             actor.country = self._location_country(head, ctx)
+        return actor
+
+    def _ethnic_group(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
+        """People named by a plural demonym that the phrase places elsewhere or marks as ethnic:
+        "Bosnian Serbs" (BIH, srb), "Albanians of southern Serbia" (SRB, alb), "ethnic Turks" (in
+        the country the story is about). A plain "Serbs" stays a country actor."""
+        if head.tag_ not in ("NNS", "NNPS"):
+            return None
+        homeland = self.demonym(head)
+        if homeland is None:
+            return None
+        ethnic = any(t.lower_ in _ETHNIC_MARKERS or t.lower_.startswith("ethnic") for t in tokens)
+        modifier = next((c for t in tokens if t.i < head.i and (c := self.demonym(t)) and c != homeland), None)
+        located = self._location_country(head, ctx)
+        if not (ethnic or modifier or (located and located != homeland)):
+            return None
+        country = modifier or located
+        text_tokens = tokens + _location_tokens(head)
+        actor = Actor(text=_span_text(text_tokens), country=country, sector="CVL", ethnicity=homeland.lower(),
+                      start=tokens[0].idx, end=head.idx + len(head))  # fmt: skip
         return actor
 
     def _place(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
@@ -293,6 +322,10 @@ class ActorResolver:
             if tok.dep_ not in ("nsubj", "nsubjpass") or tok.pos_ not in ("NOUN", "PROPN"):
                 continue
             if (tok.tag_ in ("NNS", "NNPS")) != plural and tok.ent_type_ not in ("GPE", "ORG", "NORP"):
+                continue
+            if word in _PERSONAL and tok.ent_type_ in ("GPE", "ORG", "NORP"):
+                continue  # "he" is not a country
+            if word in _IMPERSONAL and tok.ent_type_ == "PERSON":
                 continue
             prior = self.resolve_one(tok, ctx)
             if prior is not None:

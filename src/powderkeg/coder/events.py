@@ -44,6 +44,10 @@ class Candidate:
     cameo: str | None = None  # the CAMEO code a verb pattern gave, more specific than the category's
 
 
+def category_is_violent(category: str) -> bool:
+    return category in _VIOLENT_CATEGORIES
+
+
 def _is_passive(verb: Token) -> bool:
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
 
@@ -204,7 +208,7 @@ class Coder:
             return subjects
         if depth > 3:
             return []
-        if verb.dep_ in ("xcomp", "advcl", "conj", "pcomp") and verb.head is not verb:
+        if verb.dep_ in ("xcomp", "advcl", "conj", "pcomp") and verb.head.i != verb.i:
             head = verb.head
             if head.pos_ in ("VERB", "AUX"):
                 return self._subject(head, depth + 1)
@@ -291,10 +295,16 @@ class Coder:
     def _finish(self, cand: Candidate, sent: Span, ctx: ArticleContext, article: Article) -> Event | None:
         rule = cand.rule
         mod = modality(cand.trigger, self.lex, negation_is_trigger=any(c.kind == "neg" for c in rule.requires))
-        if cand.host is not cand.trigger:
+        if cand.host.i != cand.trigger.i:
             host_mod = modality(cand.host, self.lex)
             _combine(mod, host_mod)
         source, target = cand.source, cand.target
+        if not source and category_is_violent(rule.category):
+            # ACLED's convention for an attack nobody is named for: an unidentified armed group of
+            # the country where it happened
+            country = self.actors.context_country_of(cand.trigger, ctx)
+            if country and country not in ("IGO", "NGO"):
+                source = [Actor(text="unidentified armed group", code=f"{country}UAF", country=country, sector="UAF")]
         if not source and mod.speaker is not None and rule.category in _VERBAL_CATEGORIES:
             source = self.actors.resolve(mod.speaker, ctx)  # "X said a request has been made"
         if not target and "host_gov" in rule.flags and source:
@@ -416,7 +426,7 @@ class Coder:
     def _date(self, cand: Candidate, sent: Span, published: date | None) -> tuple[date | None, str | None, bool]:
         """The event's date: a date expression in its clause or a governing one, else publication."""
         chain = [cand.trigger, *cand.trigger.ancestors]
-        if cand.host is not cand.trigger:
+        if cand.host.i != cand.trigger.i:
             chain += [cand.host, *cand.host.ancestors]
         best: tuple[int, date, str, bool] | None = None
         for ent in sent.ents:
@@ -424,7 +434,7 @@ class Coder:
                 continue
             attach = ent.root
             while attach.pos_ not in ("VERB", "AUX", "NOUN") or attach.i in range(ent.start, ent.end):
-                if attach.head is attach:
+                if attach.head.i == attach.i:
                     break
                 attach = attach.head
             if attach not in chain:
@@ -487,6 +497,6 @@ def _confidence(source: list[Actor], target: list[Actor], cand: Candidate) -> fl
         score += 0.15
     if cand.rule.requires:
         score += 0.05
-    if cand.rule.pos == "NOUN" and cand.host is cand.trigger:
+    if cand.rule.pos == "NOUN" and cand.host.i == cand.trigger.i:
         score -= 0.1
     return min(score, 0.95)

@@ -58,7 +58,7 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
     mod = Modality()
     _own_markers(trigger, lex, mod, negation_is_trigger)
     current = trigger
-    while current.dep_ in _EMBEDDING and current.head is not current:
+    while current.dep_ in _EMBEDDING and current.head.i != current.i:
         governor = current.head
         lemma = lex.lemma(governor)
         if lemma in lex.kind("speech") and governor.pos_ == "VERB":
@@ -70,7 +70,7 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
             break
         if lemma in lex.kind("intention"):
             mod.mark("intention")
-        elif lemma in lex.kind("request") and governor is not trigger and current.dep_ != "dobj":
+        elif lemma in lex.kind("request") and governor.i != trigger.i and current.dep_ != "dobj":
             mod.mark("request")
         elif lemma in lex.kind("threat") and current.dep_ != "dobj":
             mod.mark("threat")

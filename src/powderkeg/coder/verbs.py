@@ -585,7 +585,7 @@ class _Matcher:
         tok = self.view.doc[i]
         for _ in range(8):
             head = tok.head
-            if tok.dep_ not in _NP_INTERNAL or head is tok or head.i == self.v or head.pos_ not in _NOMINAL_POS:
+            if tok.dep_ not in _NP_INTERNAL or head.i == tok.i or head.i == self.v or head.pos_ not in _NOMINAL_POS:
                 break
             tok = head
         return tok.i
