@@ -299,18 +299,18 @@ class Coder:
             host_mod = modality(cand.host, self.lex)
             _combine(mod, host_mod)
         source, target = cand.source, cand.target
-        if not source and category_is_violent(rule.category):
-            # ACLED's convention for an attack nobody is named for: an unidentified armed group of
-            # the country where it happened
-            country = self.actors.context_country_of(cand.trigger, ctx)
-            if country and country not in ("IGO", "NGO"):
-                source = [Actor(text="unidentified armed group", code=f"{country}UAF", country=country, sector="UAF")]
         if not source and mod.speaker is not None and rule.category in _VERBAL_CATEGORIES:
             source = self.actors.resolve(mod.speaker, ctx)  # "X said a request has been made"
         if not target and "host_gov" in rule.flags and source:
             country = next((a.country for a in source if a.country and a.country != "IGO"), None)
             if country:
                 target = [Actor(text=f"{country} government", code=f"{country}GOV", country=country, sector="GOV")]
+        if not source and category_is_violent(rule.category) and self._asserted_occurrence(cand.trigger):
+            # ACLED's convention for an attack nobody is named for: an unidentified armed group of
+            # the country where it happened
+            country = self.actors.context_country_of(cand.trigger, ctx)
+            if country and country not in ("IGO", "NGO"):
+                source = [Actor(text="unidentified armed group", code=f"{country}UAF", country=country, sector="UAF")]
         bare = "bare_ok" in rule.flags and self._asserted_occurrence(cand.trigger)
         if not source and not ("no_source_ok" in rule.flags and target) and not bare:
             return None
