@@ -118,3 +118,26 @@ def test_every_event_says_where_it_came_from(seed_events):
         assert e.extras["rule_source"].startswith(("triggers.tsv:", "CAMEO.2.0.txt:"))
         assert 0 < e.confidence <= 1
         assert e.sentence_start < e.sentence_end
+
+
+def test_event_2_is_a_second_mention_of_event_1(seed_events):
+    _, events = seed_events
+    e = find(events, "Serbia has formally made a request", "REQUEST")
+    assert e.mentions == 2
+    assert not [
+        x for x in events if x.sentence.startswith("Speaking with Serbian") and x.type == "REQUEST" and x.actual
+    ]
+
+
+def test_event_3_kosovo_restricts_serb_plates(seed_events):
+    _, events = seed_events
+    e = find(events, "In recent years, Kosovo", "COERCE")
+    assert countries(e.source) == {"XKX"}
+    assert countries(e.target) == {"XKX"} and e.target[0].ethnicity == "srb"
+
+
+def test_event_9_brnabic_accuses_kfor(seed_events):
+    _, events = seed_events
+    e = find(events, "In response, Serbian Prime Minister Ana Brnabic", "ACCUSE")
+    assert countries(e.source) == {"SRB"}
+    assert countries(e.target) == {"IGO"}

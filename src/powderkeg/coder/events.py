@@ -44,6 +44,39 @@ class Candidate:
     cameo: str | None = None  # the CAMEO code a verb pattern gave, more specific than the category's
 
 
+def _countries(actors: list[Actor]) -> set[str]:
+    return {a.country for a in actors if a.country}
+
+
+def merge_mentions(events: list[Event]) -> list[Event]:
+    """One article telling the same event twice ("Serbia made a request to KFOR ... Vucic said a
+    request has been made") gives one event with two mentions: same category and date, sources
+    from the same country, and targets that agree or are missing."""
+    kept: list[Event] = []
+    for event in events:
+        twin = None
+        if event.actual:
+            for other in kept:
+                if not other.actual or other.type != event.type or other.date != event.date:
+                    continue
+                if not _countries(other.source) & _countries(event.source):
+                    continue
+                theirs, ours = _countries(other.target), _countries(event.target)
+                if theirs and ours and not theirs & ours:
+                    continue
+                twin = other
+                break
+        if twin is None:
+            kept.append(event)
+            continue
+        twin.mentions += 1
+        twin.target = twin.target or event.target
+        twin.extras.setdefault("mentions", []).append(
+            {"sentence_start": event.sentence_start, "sentence_end": event.sentence_end, "rule": event.rule}
+        )
+    return kept
+
+
 def category_is_violent(category: str) -> bool:
     return category in _VIOLENT_CATEGORIES
 
@@ -111,7 +144,7 @@ class Coder:
             found = self.code_sentence(sent, ctx, article)
             events.extend(found)
             ctx.previous = [a for e in found for a in e.source] or ctx.previous
-        return events
+        return merge_mentions(events)
 
     def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
         candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
@@ -159,9 +192,12 @@ class Coder:
         if own is not None:
             same = found is not None and (rule := self._rule_from_cameo(tok, found)) and rule.category == own.category
             return own, found.code if same and found is not None else None
-        governors = self.lex.kind("intention") | self.lex.kind("speech")
+        governors = (
+            self.lex.kind("intention") | self.lex.kind("speech") | self.lex.kind("light") | self.lex.kind("frame")
+        )
         if found is not None and found.code != "---" and self.verb_defaults and self.lex.lemma(tok) not in governors:
-            # a verb of saying or planning is the frame of an event, not one by its default code
+            # a verb of saying, planning or trying, or a light verb, frames an event: it is not one
+            # by its default code
             rule = self._rule_from_cameo(tok, found)
             if rule is not None:
                 return rule, found.code
@@ -178,7 +214,9 @@ class Coder:
         rule, cameo = self.choose_rule(tok)
         if rule is None:
             return None
-        if rule.pos == "VERB":
+        if "subject_target" in rule.flags:
+            source_heads, target_heads, host = self._speaker_roles(tok)
+        elif rule.pos == "VERB":
             source_heads, target_heads, host = self._verb_roles(tok, rule)
         else:
             source_heads, target_heads, host = self._noun_roles(tok, rule)
@@ -218,6 +256,16 @@ class Coder:
             return [verb.head]
         return []
 
+    def _speaker_roles(self, verb: Token) -> tuple[list[Token], list[Token], Token]:
+        """Criticism told as a fact about someone ("because KFOR is not doing its job"): the one
+        criticised is the subject, the critic is whoever says it."""
+        target = _children(verb, ["nsubj"])
+        speech = self.lex.kind("speech")
+        for anc in verb.ancestors:
+            if anc.pos_ == "VERB" and self.lex.lemma(anc) in speech:
+                return self._subject(anc), target, verb
+        return [], target, verb
+
     def _verb_roles(self, verb: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
         source = self._subject(verb)
         target: list[Token] = []
@@ -227,6 +275,11 @@ class Coder:
         elif rule.object_role == "target":
             target += _children(verb, ["dobj", "dative"])
         target += _prep_objects(verb, rule.via)
+        if not target and rule.object_role == "theme":
+            # "banned plates used by ethnic Serbs": those who use the thing acted on
+            for obj in _children(verb, ["dobj", "nsubjpass"]):
+                for clause in _children(obj, ["relcl", "acl"]):
+                    target += [o for a in _children(clause, ["agent"]) for o in a.children if o.dep_ == "pobj"]
         if not target:
             # "threatened to deploy forces into Kosovo", "agreed to provide aid for Romania"
             for comp in _children(verb, ["xcomp", "ccomp"]):
