@@ -280,6 +280,9 @@ class Coder:
             for obj in _children(verb, ["dobj", "nsubjpass"]):
                 for clause in _children(obj, ["relcl", "acl"]):
                     target += [o for a in _children(clause, ["agent"]) for o in a.children if o.dep_ == "pobj"]
+        if not target and rule.category == "REQUEST":
+            # "demanded that the US cancel ...": who is asked to act
+            target += [s for comp in _children(verb, ["ccomp"]) for s in _children(comp, ["nsubj"])]
         if not target:
             # "threatened to deploy forces into Kosovo", "agreed to provide aid for Romania"
             for comp in _children(verb, ["xcomp", "ccomp"]):
