@@ -53,8 +53,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from spacy.tokens import Doc
+
 from powderkeg.coder import taxonomy
-from powderkeg.coder.dictionaries import SECTORS, TRANSNATIONAL, Countries, default_countries_source, load
+from powderkeg.coder.dictionaries import REGIONS, SECTORS, TRANSNATIONAL, Countries, default_countries_source, load
 from powderkeg.coder.events import Coder
 from powderkeg.coder.lexicon import default_lexicon
 from powderkeg.coder.verbs import VerbDictionary
@@ -102,10 +104,6 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1", "yes")
 
 
-def _unquote(code: str) -> str:
-    return code.strip()
-
-
 def read_records(path: Path) -> list[Record]:
     """The records of a PETRARCH validation file, in order, with the options in force for each."""
     root = ET.parse(path).getroot()
@@ -146,9 +144,8 @@ def read_records(path: Path) -> list[Record]:
             elif _flag(coding.get("noevents")):
                 rec.expects_none = True
             elif coding.get("eventcode") is not None:
-                rec.expected.add(
-                    (_unquote(coding.get("sourcecode", "")), _unquote(coding.get("targetcode", "")), coding.get("eventcode", "").strip())
-                )
+                source, target = coding.get("sourcecode", ""), coding.get("targetcode", "")
+                rec.expected.add((source.strip(), target.strip(), coding.get("eventcode", "").strip()))
         if rec.expected and rec.expects_none:
             rec.expects_none = False  # events listed with a no-event marker: the events win
         if stopped:
@@ -250,23 +247,35 @@ class Outcome:
         return {c for _, _, c in self.expected} <= self.codes
 
     def failure_class(self) -> str:
-        """A mechanical label for a failed record (the doc explains the mechanisms)."""
+        """A mechanical label for a failed record: the first reason that applies."""
         if self.error is not None:
             return "crashed"
         if self.rec.expects_none:
             return "events coded where none expected"
         wanted = {c for _, _, c in self.expected}
         if any(taxonomy.plover_for_cameo(c) is None for c in wanted) and not wanted <= self.codes:
-            return "expected code is not CAMEO/PLOVER (validate verbs use WEIS-style codes)"
+            return "expected code is not CAMEO (the validate verbs keep WEIS codes: 223, 345, 903...)"
         if not self.codes:
-            return "no actual event coded"
+            if any(not e["actual"] for e in self.events):
+                return "events coded, but none actual (negated, future, hypothetical)"
+            return "nothing coded (no trigger, or no source found)"
         if not wanted <= self.codes:
-            return "wrong CAMEO code"
+            rules = [str(e["rule"]) for e in self.events if e["actual"]]
+            if any(">" in r for r in rules):
+                return "wrong CAMEO code: a future or intended act promoted to AGREE/THREATEN"
+            if rules and all(r.startswith("pattern:") for r in rules):
+                return "wrong CAMEO code: a triggers.tsv row won over the validate verb"
+            return "wrong CAMEO code (other)"
+        right = [e for e in self.events if e["actual"] and e["cameo"] in wanted]
+        if right and all(not e["target"] for e in right):
+            return "right code, no target found"
+        if right and all(not e["source"] for e in right):
+            return "right code, no source found"
         if not self.predicted:
-            return "right code, but no dyad (an actor uncoded or missing)"
+            return "right code, an actor uncoded"
         if self.predicted - self.expected and not self.expected - self.predicted:
             return "right events plus extra ones"
-        return "right code, wrong actor codes"
+        return "right code, wrong or missing actor codes"
 
 
 def build_coder(dicts: Path, countries_path: Path | None = None) -> Coder:
@@ -294,20 +303,22 @@ def _event_view(event: Event) -> dict[str, object]:
     }
 
 
-def code_records(records: list[Record], coder: Coder, docs: dict[str, object], countries: Countries) -> list[Outcome]:
+def code_records(records: list[Record], coder: Coder, docs: dict[str, Doc | str], countries: Countries) -> list[Outcome]:
+    """Code every scored record's parse; a failure is kept as the record's error, not raised."""
     outcomes: list[Outcome] = []
     for rec in records:
         if not rec.scored:
             continue
-        out = Outcome(rec, expected={tuple(normalise_expected(c, countries) for c in t[:2]) + (t[2],) for t in rec.expected})  # type: ignore[misc]
-        doc = docs.get(rec.rid)
+        expected = {(normalise_expected(s, countries), normalise_expected(t, countries), c) for s, t, c in rec.expected}
+        out = Outcome(rec, expected=expected)
+        doc = docs.get(rec.rid, "not parsed")
         if isinstance(doc, str):
             out.error = doc
             outcomes.append(out)
             continue
         try:
             article = Article(article_id=rec.rid, origin=f"petrarch:{rec.rid}", text=rec.text, published=rec.published)
-            events = coder.code(doc, article)  # type: ignore[arg-type]
+            events = coder.code(doc, article)
             out.predicted = triples(events, rec)
             out.codes = {e.cameo or NULL for e in events if e.actual}
             out.events = [_event_view(e) for e in events]
@@ -318,19 +329,20 @@ def code_records(records: list[Record], coder: Coder, docs: dict[str, object], c
 
 
 def fictional_countries_table(dicts: Path, countries: Countries) -> Path:
-    """A copy of the shipped countries table with each fictional country code of the validate
-    actors added as a country of its own (diagnostic only)."""
+    """A copy of the shipped countries table with every leading code piece of the validate actors
+    that the table does not know (ARN, GON, ... but also NZE, UAE, UNO) added as a country of its
+    own, mapped to itself (diagnostic only)."""
     text = (dicts / "PETR.Validate.actors.txt").read_text(encoding="utf-8", errors="replace")
     codes = set()
     for block in re.findall(r"\[([^\[\]]*)\]", text):
         for code in block.split()[0:1]:
             for one in code.split("/"):
                 first = one.strip().upper()[:3]
-                if len(first) == 3 and first.isalpha() and first not in SECTORS | TRANSNATIONAL:
+                if len(first) == 3 and first.isalpha() and first not in SECTORS | TRANSNATIONAL | REGIONS:
                     codes.add(first)
     extra = sorted(c for c in codes if not countries.is_known(c))
     base = default_countries_source().read_text(encoding="utf-8")
-    rows = "".join(f"{c}\t{c}\t{c} (fictional)\t\n" for c in extra)
+    rows = "".join(f"{c}\t{c}\t{c} (validate code)\t\n" for c in extra)
     handle = tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False, encoding="utf-8")
     with handle:
         handle.write(base.rstrip("\n") + "\n" + rows)
@@ -444,7 +456,7 @@ def main() -> None:
     load_s = time.perf_counter() - started
 
     start = time.perf_counter()
-    docs: dict[str, object] = {}
+    docs: dict[str, Doc | str] = {}
     for rec in records:
         if not rec.scored:
             continue

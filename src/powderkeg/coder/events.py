@@ -234,7 +234,9 @@ class Coder:
         actors = self.actors.resolve(head, ctx, allow_place=True)
         if actors or depth > 1 or head.pos_ not in ("NOUN", "PROPN"):
             return actors
-        inner = _children(head, ["poss"]) + _prep_objects(head, (*rule.via, *_ATTACHED_VIA))
+        # whose thing it is: "Turkey's efforts", "a U.N. Security Council resolution", "US mediation"
+        inner = _children(head, ["poss", "compound"]) + _prep_objects(head, (*rule.via, *_ATTACHED_VIA))
+        inner += [m for m in _children(head, ["amod"]) if self.actors.demonym(m)]
         return [a for h in inner for a in self._target_actors(h, rule, ctx, depth + 1)]
 
     def _subject(self, verb: Token, depth: int = 0) -> list[Token]:
@@ -275,6 +277,9 @@ class Coder:
         elif rule.object_role == "target":
             target += _children(verb, ["dobj", "dative"])
         target += _prep_objects(verb, rule.via)
+        if not target and rule.object_role == "theme":
+            # "held a meeting with X", "lifted the curfew in Y": the object's own prepositions
+            target += [o for obj in _children(verb, ["dobj"]) for o in _prep_objects(obj, rule.via)]
         if not target and rule.object_role == "theme":
             # "banned plates used by ethnic Serbs": those who use the thing acted on
             for obj in _children(verb, ["dobj", "nsubjpass"]):
