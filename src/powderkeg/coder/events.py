@@ -26,6 +26,7 @@ from powderkeg.model import Actor, Article, Event
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
 _VIOLENT_CATEGORIES = {"ASSAULT"}
 _FALLBACK_VIA = ("to", "into", "against", "on", "at", "for", "with", "from")
+_MAJORITY_WORDS = {"majority", "dominated", "populated", "minority", "inhabited"}
 _ATTACHED_VIA = ("of", "by", "for", "to", "from", "against", "with", "on")
 
 
@@ -231,13 +232,17 @@ class Coder:
         """The actors a target phrase names; when the phrase is a thing ("Turkey's efforts",
         "support from the Assembly"), the actors attached to it: its possessor or the objects of
         its prepositions."""
-        actors = self.actors.resolve(head, ctx, allow_place=True)
+        actors = self.actors.resolve(head, ctx)
         if actors or depth > 1 or head.pos_ not in ("NOUN", "PROPN"):
-            return actors
-        # whose thing it is: "Turkey's efforts", "a U.N. Security Council resolution", "US mediation"
+            return actors or self.actors.resolve(head, ctx, allow_place=True)
+        # whose thing it is: "Turkey's efforts", "a U.N. Security Council resolution", "US mediation",
+        # "the withdrawal of Serbian forces"; failing that, the place it stands for
         inner = _children(head, ["poss", "compound"]) + _prep_objects(head, (*rule.via, *_ATTACHED_VIA))
         inner += [m for m in _children(head, ["amod"]) if self.actors.demonym(m)]
-        return [a for h in inner for a in self._target_actors(h, rule, ctx, depth + 1)]
+        # "Serb-majority towns" says who lives there, not whose they are
+        inner = [t for t in inner if not any(w.lower_ in _MAJORITY_WORDS for w in t.subtree)]
+        found = [a for h in inner for a in self._target_actors(h, rule, ctx, depth + 1)]
+        return found or self.actors.resolve(head, ctx, allow_place=True)
 
     def _subject(self, verb: Token, depth: int = 0) -> list[Token]:
         """Who does what ``verb`` says: its subject, a passive's agent, or a governing clause's subject."""
