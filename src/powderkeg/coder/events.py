@@ -176,9 +176,10 @@ class Coder:
     def choose_rule(self, tok: Token) -> tuple[TriggerRule | None, str | None]:
         """The rule for a token, and the CAMEO code a verb pattern gave it.
 
-        A row of triggers.tsv with conditions wins; then a matching pattern of the CAMEO verb
-        dictionary (whose null code "---" blocks coding); then a bare triggers.tsv row; then the
-        verb dictionary's default code for the verb.
+        A row of triggers.tsv with conditions wins; a null pattern ("---") of the CAMEO verb
+        dictionary blocks coding; a bare triggers.tsv row wins over the dictionary (taking its CAMEO
+        code when both agree on the category); then a matching dictionary pattern; then the
+        dictionary's default code for the verb.
         """
         own = self.match_rule(tok)
         if own is not None and own.requires:
@@ -188,8 +189,8 @@ class Coder:
             if found.code == "---":
                 return None, None
             rule = self._rule_from_cameo(tok, found)
-            if rule is not None:
-                return rule, found.code
+            if rule is not None and (own is None or rule.category == own.category):
+                return (own or rule), found.code
         if own is not None:
             same = found is not None and (rule := self._rule_from_cameo(tok, found)) and rule.category == own.category
             return own, found.code if same and found is not None else None
