@@ -254,12 +254,16 @@ class Coder:
             return subjects
         if depth > 3:
             return []
-        if verb.dep_ in ("xcomp", "advcl", "conj", "pcomp") and verb.head.i != verb.i:
+        if verb.dep_ in ("xcomp", "advcl", "conj", "pcomp", "acomp") and verb.head.i != verb.i:
             head = verb.head
+            if verb.dep_ == "xcomp" and _is_passive(head):
+                # "Gollum was seen to break into ...": the passive subject does it
+                return _children(head, ["nsubjpass"])
             if head.pos_ in ("VERB", "AUX"):
                 return self._subject(head, depth + 1)
-            if head.dep_ == "pcomp" or head.pos_ == "ADP":
-                return self._subject(head.head, depth + 1)
+            if head.dep_ == "pcomp" or head.pos_ in ("ADP", "ADJ", "ADV"):
+                # "X is about to restore ...", "X is ready to send ...": up through the adjective
+                return self._subject(head.head, depth + 1) if head.head.i != head.i else []
         if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN") and not _is_passive(verb):
             return [verb.head]
         return []
