@@ -114,7 +114,7 @@ def test_considered_and_likely_are_not_actual(seed_events):
 def test_every_event_says_where_it_came_from(seed_events):
     _, events = seed_events
     for e in events:
-        assert e.rule.startswith(("pattern:", "verbs:"))
+        assert e.rule.startswith(("pattern:", "verbs:", "verbs-default:"))
         assert e.extras["rule_source"].startswith(("triggers.tsv:", "CAMEO.2.0.txt:"))
         assert 0 < e.confidence <= 1
         assert e.sentence_start < e.sentence_end

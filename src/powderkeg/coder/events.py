@@ -210,7 +210,8 @@ class Coder:
         if plover is None:
             return None
         where = found.pattern.source if found.pattern else f"CAMEO.2.0.txt:{found.block}"
-        return self.lex.rule_for_cameo(self.lex.lemma(tok), plover[0], plover[1], where)
+        origin = "verbs" if found.pattern else "verbs-default"
+        return self.lex.rule_for_cameo(self.lex.lemma(tok), plover[0], plover[1], where, origin)
 
     def _candidate(self, tok: Token, ctx: ArticleContext) -> Candidate | None:
         rule, cameo = self.choose_rule(tok)
@@ -376,7 +377,12 @@ class Coder:
             country = next((a.country for a in source if a.country and a.country != "IGO"), None)
             if country:
                 target = [Actor(text=f"{country} government", code=f"{country}GOV", country=country, sector="GOV")]
-        if not source and category_is_violent(rule.category) and self._asserted_occurrence(cand.trigger):
+        if (
+            not source
+            and category_is_violent(rule.category)
+            and rule.origin != "verbs-default"
+            and self._asserted_occurrence(cand.trigger)
+        ):
             # ACLED's convention for an attack nobody is named for: an unidentified armed group of
             # the country where it happened
             country = self.actors.context_country_of(cand.trigger, ctx)
@@ -479,6 +485,8 @@ class Coder:
         """The category a future or intended act is coded as, or None to keep it as it is."""
         if mod.label not in ("future", "intention") or mod.negated:
             return None
+        if not mod.labels <= {"future", "intention", "reported"}:
+            return None  # "might want to", "if ... will": no commitment
         quad = taxonomy.quad(category)
         if quad in (1, 2):
             return "AGREE"

@@ -54,7 +54,7 @@ class TriggerRule:
     via: tuple[str, ...]
     flags: frozenset[str]
     source: str  # "file:line", for transparency
-    origin: str = "pattern"  # "pattern" (triggers.tsv) or "verbs" (the CAMEO verb dictionary)
+    origin: str = "pattern"  # "pattern" (triggers.tsv), "verbs" or "verbs-default" (the CAMEO verb dictionary)
 
     @property
     def name(self) -> str:
@@ -158,10 +158,13 @@ class Lexicon:
                 found.add(hint)
         return found
 
-    def rule_for_cameo(self, lemma: str, category: str, mode: str | None, source: str) -> TriggerRule:
-        """A trigger rule for a verb the CAMEO verb dictionary codes, with the category's roles."""
+    def rule_for_cameo(
+        self, lemma: str, category: str, mode: str | None, source: str, origin: str = "verbs"
+    ) -> TriggerRule:
+        """A trigger rule for a verb the CAMEO verb dictionary codes, with the category's roles.
+        ``origin``: "verbs" for a matched pattern, "verbs-default" for the verb's default code."""
         object_role, via = self.category_roles.get(category, ("target", ()))
-        return TriggerRule(lemma, "VERB", (), category, mode, object_role, via, frozenset(), source, origin="verbs")
+        return TriggerRule(lemma, "VERB", (), category, mode, object_role, via, frozenset(), source, origin=origin)
 
     def rules_for(self, lemma: str, pos: str) -> list[TriggerRule]:
         return self.triggers.get((lemma, pos), [])

@@ -8,7 +8,7 @@ auxiliaries and from the verbs, adjectives and nouns that govern it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.tokens import Token
 
@@ -27,8 +27,10 @@ class Modality:
     # likely), or "reported" (said that ..., still actual)
     label: str | None = None
     speaker: Token | None = None  # subject of a governing speech verb
+    labels: set[str] = field(default_factory=set)  # every reason found, not only the first
 
     def mark(self, label: str) -> None:
+        self.labels.add(label)
         if label != "reported":
             self.hypothetical = True
         if self.label is None or self.label == "reported":
