@@ -130,6 +130,7 @@ class Coder:
         self.lex = lexicon
         self.dicts = dictionaries
         self.verbs = verbs
+        self._last_match: VerbMatch | None = None
         self.verb_defaults = True  # code a dictionary verb by its block's default code when no pattern matched
         self.actors = ActorResolver(dictionaries, lexicon.kind("partitive") | set(lexicon.vague_numbers))
 
@@ -185,6 +186,7 @@ class Coder:
         if own is not None and own.requires:
             return own, None
         found: VerbMatch | None = self.verbs.match(tok) if self.verbs is not None and tok.pos_ == "VERB" else None
+        self._last_match = found
         if found is not None and found.pattern is not None:
             if found.code == "---":
                 return None, None
@@ -217,12 +219,19 @@ class Coder:
         rule, cameo = self.choose_rule(tok)
         if rule is None:
             return None
+        marked = self._last_match if rule.origin == "verbs" else None
         if "subject_target" in rule.flags:
             source_heads, target_heads, host = self._speaker_roles(tok)
         elif rule.pos == "VERB":
             source_heads, target_heads, host = self._verb_roles(tok, rule)
         else:
             source_heads, target_heads, host = self._noun_roles(tok, rule)
+        if marked is not None and not _is_passive(tok):
+            # a pattern that marks its actors ("$ * + ...") says where they are
+            if marked.source_token is not None:
+                source_heads = [marked.source_token]
+            if marked.target_token is not None:
+                target_heads = [marked.target_token]
         source = [a for h in source_heads for a in self.actors.resolve(h, ctx)]
         target = [a for h in target_heads for a in self._target_actors(h, rule, ctx)]
         source_ids = {(a.start, a.text) for a in source}
