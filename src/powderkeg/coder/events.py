@@ -397,6 +397,10 @@ class Coder:
             country = self.actors.context_country_of(cand.trigger, ctx)
             if country and country not in ("IGO", "NGO"):
                 source = [Actor(text="unidentified armed group", code=f"{country}UAF", country=country, sector="UAF")]
+        if not source and "police_source" in rule.flags and target:
+            country = self.actors.context_country_of(cand.trigger, ctx)
+            if country and country not in ("IGO", "NGO"):
+                source = [Actor(text="police", code=f"{country}COP", country=country, sector="COP")]
         bare = "bare_ok" in rule.flags and self._asserted_occurrence(cand.trigger)
         if not source and not ("no_source_ok" in rule.flags and target) and not bare:
             return None
