@@ -13,8 +13,8 @@ scored only on the gold events that carry it:
 - ``no_event``: a record marked ``no_event`` gets no actual event.
 - ``date``, ``fatalities``, ``injuries``: equal on the matched event.
 - ``location_161km``: the matched event's location within 161 km of the gold point.
-- ``acled_type`` / ``acled_subtype``: one label per record (the record's ACLED classification,
-  ``None`` when the coder finds no ACLED event), scored as accuracy and weighted F1 over the gold
+- ``acled_type`` / ``acled_subtype``: one label per record (the ACLED type of the record's first
+  event that has one, its lead event; ``None`` when the coder finds no ACLED event), scored as accuracy and weighted F1 over the gold
   labels of records that have one.
 """
 
@@ -225,7 +225,8 @@ class Scorer:
         self, record: dict[str, Any], gold: list[dict[str, Any]], predicted: list[Event], report: Report
     ) -> None:
         labelled = [e for e in predicted if e.acled_subtype]
-        best = max(labelled, key=lambda e: (e.confidence, -e.sentence_start)) if labelled else None
+        # the report's lead event: news puts the main event first
+        best = min(labelled, key=lambda e: (e.sentence_start, -e.confidence)) if labelled else None
         if record.get("no_acled_event"):
             report.fields["no_acled_event"].add(best is None)
             return
