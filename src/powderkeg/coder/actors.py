@@ -256,6 +256,12 @@ class ActorResolver:
             return None
         ethnic = any(t.lower_ in _ETHNIC_MARKERS or t.lower_.startswith("ethnic") for t in tokens)
         modifier = next((c for t in tokens if t.i < head.i and (c := self.demonym(t)) and c != homeland), None)
+        if modifier is None:  # "Kosovo Albanians": a country's name before the people
+            left = [t for t in tokens if t.i < head.i]
+            modifier = next(
+                (m.country for m in self.matches(left, ctx.published) if m.country not in (None, homeland, "IGO")),
+                None,
+            )
         located = self._location_country(head, ctx)
         if not (ethnic or modifier or (located and located != homeland)):
             return None
