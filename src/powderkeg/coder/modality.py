@@ -70,6 +70,8 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
                 if child.dep_ == "neg":
                     mod.mark("conditional")  # "denied that", "did not say that": not asserted
             break
+        if lemma in lex.kind("negator") and current.dep_ == "xcomp":
+            mod.negated = True  # "failed to reach an agreement"
         if lemma in lex.kind("intention"):
             mod.mark("intention")
         elif lemma in lex.kind("request") and governor.i != trigger.i and current.dep_ != "dobj":
