@@ -29,6 +29,8 @@ class Settings:
     agent_dictionaries: tuple[str, ...] = field(default_factory=tuple)
     trigger_files: tuple[str, ...] = field(default_factory=tuple)  # extra trigger pattern files
     verb_patterns: bool = True  # also code verbs with the PETRARCH CAMEO verb dictionary
+    sentence_model: bool = True  # classify sentences no pattern coded (data/models/plover_sentence.json)
+    sentence_model_threshold: float = 0.3  # the least probability the classifier must give
 
 
 _ENV_PREFIX = "POWDERKEG_"
@@ -39,6 +41,8 @@ def _coerce(name: str, value: Any) -> Any:
     try:
         if kind == "int":
             return int(value)
+        if kind == "float":
+            return float(value)
         if kind == "bool":
             if isinstance(value, bool):
                 return value

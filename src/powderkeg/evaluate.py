@@ -14,8 +14,8 @@ scored only on the gold events that carry it:
 - ``date``, ``fatalities``, ``injuries``: equal on the matched event.
 - ``location_161km``: the matched event's location within 161 km of the gold point.
 - ``acled_type`` / ``acled_subtype``: one label per record (the ACLED type of the record's first
-  event that has one, its lead event; ``None`` when the coder finds no ACLED event), scored as accuracy and weighted F1 over the gold
-  labels of records that have one.
+  event that has one, its lead event; ``None`` when the coder finds no ACLED event), scored as
+  accuracy and weighted F1 over the gold labels of records that have one.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ class Pipeline:
 
     @cached_property
     def coder(self) -> Coder:
+        from powderkeg.coder.classifier import load_default as load_classifier
         from powderkeg.coder.dictionaries import load as load_dictionaries
         from powderkeg.coder.events import Coder
         from powderkeg.coder.lexicon import default_lexicon
@@ -71,7 +72,9 @@ class Pipeline:
 
         dictionaries = load_dictionaries(self.settings.actor_dictionaries, self.settings.agent_dictionaries)
         verbs = load_verbs() if self.settings.verb_patterns else None
-        return Coder(default_lexicon(tuple(self.settings.trigger_files)), dictionaries, verbs)
+        classifier = load_classifier() if self.settings.sentence_model else None
+        lexicon = default_lexicon(tuple(self.settings.trigger_files))
+        return Coder(lexicon, dictionaries, verbs, classifier, self.settings.sentence_model_threshold)
 
     # -- coding -----------------------------------------------------------------------------
 

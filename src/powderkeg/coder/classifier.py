@@ -9,10 +9,12 @@ intercepts, labels, and the feature settings it was trained with.
 
 Features come from the existing parse (a spaCy ``Span``; nothing is parsed again): lower-case
 lemmas of content words (verbs, nouns, adjectives, adverbs), with proper nouns, numbers, named
-places, people and dates dropped so that names never decide a category; a verb and its particle
-as one word (``step_down``); ``not_`` before a negated word; and lemma bigrams, either adjacent
-content words (``open fire``) or head-dependent pairs (``open>fire``). :func:`features` is the one
-implementation the training script and the run-time coder share.
+places, people and dates dropped so that names never decide a category; ``^`` before the main
+words (the parse's root, its conjuncts and clausal complements: ``^kill``); a verb and its particle
+as one word (``step_down``); ``not_`` before a negated word; and lemma pairs, head-dependent by
+default (``open>fire``, ``open>bus`` through "on") or adjacent content words (``open fire``).
+:func:`features` is the one implementation the training script and the run-time coder share; the
+settings it was trained with travel in the model file.
 
 Prediction needs numpy only (no scikit-learn): a dot product over the rows of the features present.
 """
@@ -58,6 +60,7 @@ _KEEP = frozenset(
     "call give keep make made move put show take back down up off out front full serious together".split()
 )
 STOP = frozenset(w for w in STOP_WORDS if w not in _KEEP) | {"say"}
+PARTICLES = frozenset({"down", "out", "off", "back", "away", "up"})
 
 
 class ModelFileError(ValueError):
@@ -68,9 +71,18 @@ class ModelFileError(ValueError):
 class FeatureSettings:
     """How a sentence becomes features; stored in the model file so run time matches training."""
 
-    bigrams: str = "adjacent"  # "none", "adjacent" (consecutive content lemmas), "dep" (head>dependent), "both"
+    bigrams: str = "dep"  # "none", "adjacent" (consecutive content lemmas), "dep" (head>dependent), "both"
     negation: bool = True  # "not_<lemma>" for a word with a negation dependent (or after "without")
     particles: bool = True  # "<verb>_<particle>" for phrasal verbs ("step_down", "crack_down")
+    through_prep: bool = True  # dep pairs also link a verb or noun to its prepositional object ("fire>bus")
+    root: str = "clause"  # "^<lemma>" for main words: "none", "root" (the parse's root), "clause" (also
+    # the root's conjuncts and clausal complements: "said ... attacked", "agreed to cooperate")
+
+    def __post_init__(self) -> None:
+        if self.bigrams not in ("none", "adjacent", "dep", "both"):
+            raise ValueError(f"unknown bigrams setting {self.bigrams!r}")
+        if self.root not in ("none", "root", "clause"):
+            raise ValueError(f"unknown root setting {self.root!r}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FeatureSettings:
@@ -85,12 +97,41 @@ def _keep(tok: Token) -> bool:
     return len(lemma) > 1 and lemma not in STOP and any(c.isalpha() for c in lemma)
 
 
+def _particle(verb: Token, child: Token) -> bool:
+    """A verb particle: parsed as one ("cracked down"), or an adverb or preposition right after the verb
+    that the parser did not mark ("stepped down", "pulled out of")."""
+    if child.dep_ == "prt":
+        return True
+    return child.i == verb.i + 1 and child.dep_ in ("advmod", "prep") and child.lower_ in PARTICLES
+
+
 def _negated(tok: Token) -> bool:
     if any(child.dep_ == "neg" for child in tok.children):
         return True
-    # "without warning", "failed to agree" are not marked; "without" heading the word's phrase is
+    # a noun governed by "without" ("left without an agreement") is negated too
     head = tok.head
-    return head is not tok and head.dep_ == "prep" and head.lower_ == "without" and tok.dep_ == "pobj"
+    return head.i != tok.i and head.dep_ == "prep" and head.lower_ == "without" and tok.dep_ == "pobj"
+
+
+def _governor(tok: Token, kept: Mapping[int, str], through_prep: bool) -> int | None:
+    """The index of the kept word ``tok`` depends on, if any; with ``through_prep`` the object of a
+    preposition pairs with the preposition's head ("fire on a bus": fire>bus)."""
+    head = tok.head
+    if head.i == tok.i:
+        return None
+    if through_prep and head.i not in kept and tok.dep_ == "pobj" and head.dep_ in ("prep", "agent", "prt"):
+        head = head.head
+    return head.i if head.i in kept and head.i != tok.i else None
+
+
+def _main_words(span: Span, mode: str) -> set[int]:
+    if mode == "none":
+        return set()
+    roots = [tok for tok in span if tok.head.i == tok.i or not span.start <= tok.head.i < span.end]
+    main = {tok.i for tok in roots}
+    if mode == "clause":
+        main |= {c.i for tok in roots for c in tok.children if c.dep_ in ("conj", "ccomp", "xcomp")}
+    return main
 
 
 def features(span: Span, settings: FeatureSettings | None = None) -> list[str]:
@@ -98,22 +139,24 @@ def features(span: Span, settings: FeatureSettings | None = None) -> list[str]:
     settings = settings or FeatureSettings()
     kept: list[Token] = [tok for tok in span if _keep(tok)]
     lemmas = {tok.i: tok.lemma_.lower() for tok in kept}
+    main = _main_words(span, settings.root)
     out: list[str] = []
     for tok in kept:
         lemma = lemmas[tok.i]
         out.append(lemma)
         if settings.negation and _negated(tok):
             out.append("not_" + lemma)
+        if tok.i in main:
+            out.append("^" + lemma)
         if settings.particles and tok.pos_ == "VERB":
-            out.extend(f"{lemma}_{child.lower_}" for child in tok.children if child.dep_ == "prt")
+            out.extend(f"{lemma}_{child.lower_}" for child in tok.children if _particle(tok, child))
     if settings.bigrams in ("adjacent", "both"):
         out.extend(f"{lemmas[a.i]} {lemmas[b.i]}" for a, b in zip(kept, kept[1:], strict=False))
     if settings.bigrams in ("dep", "both"):
-        start, end = span.start, span.end
         for tok in kept:
-            head = tok.head
-            if head is not tok and start <= head.i < end and head.i in lemmas:
-                out.append(f"{lemmas[head.i]}>{lemmas[tok.i]}")
+            governor = _governor(tok, lemmas, settings.through_prep)
+            if governor is not None:
+                out.append(f"{lemmas[governor]}>{lemmas[tok.i]}")
     return out
 
 
@@ -128,6 +171,7 @@ class SentenceClassifier:
     intercept: np.ndarray  # (n_labels,)
     settings: FeatureSettings = field(default_factory=FeatureSettings)
     sublinear_tf: bool = True
+    temperature: float = 1.0  # logits are divided by it: fitted so that probabilities match accuracy
     metadata: dict[str, Any] = field(default_factory=dict)
 
     # -- loading and saving -------------------------------------------------------------------
@@ -143,10 +187,13 @@ class SentenceClassifier:
             coef = np.asarray(data["coef"], dtype=np.float32).reshape(len(words), len(labels))
             intercept = np.asarray(data["intercept"], dtype=np.float32)
             settings = FeatureSettings.from_dict(data.get("features", {}))
+            temperature = float(data.get("temperature", 1.0))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{origin}: malformed classifier file: {exc}") from exc
         if idf.shape != (len(words),) or intercept.shape != (len(labels),):
             raise ModelFileError(f"{origin}: vocabulary, idf, coef and intercept sizes disagree")
+        if not temperature > 0:
+            raise ModelFileError(f"{origin}: temperature must be positive, not {temperature}")
         return cls(
             labels=labels,
             vocabulary={w: i for i, w in enumerate(words)},
@@ -155,6 +202,7 @@ class SentenceClassifier:
             intercept=intercept,
             settings=settings,
             sublinear_tf=bool(data.get("sublinear_tf", True)),
+            temperature=temperature,
             metadata=dict(data.get("metadata", {})),
         )
 
@@ -179,6 +227,7 @@ class SentenceClassifier:
             "labels": list(self.labels),
             "features": asdict(self.settings),
             "sublinear_tf": self.sublinear_tf,
+            "temperature": round(float(self.temperature), digits),
             "metadata": self.metadata,
             "intercept": rounded(self.intercept),
             "vocabulary": words,
@@ -211,6 +260,7 @@ class SentenceClassifier:
             norm = math.sqrt(float(weights @ weights))
             if norm > 0:
                 logits = logits + (weights / norm) @ self.coef[rows]
+        logits = logits / self.temperature
         logits -= logits.max()
         probs = np.exp(logits)
         return probs / probs.sum()

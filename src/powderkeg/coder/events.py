@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, Span, Token
 
@@ -21,6 +22,9 @@ from powderkeg.coder.dictionaries import Dictionaries
 from powderkeg.coder.lexicon import Condition, Lexicon, TriggerRule
 from powderkeg.coder.modality import Modality, modality
 from powderkeg.coder.verbs import VerbDictionary, VerbMatch
+
+if TYPE_CHECKING:
+    from powderkeg.coder.classifier import SentenceClassifier
 from powderkeg.model import Actor, Article, Event
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
@@ -126,11 +130,20 @@ def _prep_objects(tok: Token, preps: Iterable[str]) -> list[Token]:
 class Coder:
     """Codes parsed articles into events. Create once; it is reused for every document."""
 
-    def __init__(self, lexicon: Lexicon, dictionaries: Dictionaries, verbs: VerbDictionary | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        dictionaries: Dictionaries,
+        verbs: VerbDictionary | None = None,
+        classifier: SentenceClassifier | None = None,
+        classifier_threshold: float = 0.3,
+    ) -> None:
         self.lex = lexicon
         self.dicts = dictionaries
         self.verbs = verbs
         self._last_match: VerbMatch | None = None
+        self.classifier = classifier
+        self.classifier_threshold = classifier_threshold
         self.verb_defaults = True  # code a dictionary verb by its block's default code when no pattern matched
         self.actors = ActorResolver(dictionaries, lexicon.kind("partitive") | set(lexicon.vague_numbers))
 
@@ -150,6 +163,11 @@ class Coder:
 
     def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
         candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
+        if self.classifier is not None and all(c.rule.origin == "verbs-default" for c in candidates):
+            # nothing but verbs' default codes (or nothing at all): the classifier may know better
+            fallback = self._model_candidate(sent, ctx)
+            if fallback is not None and fallback.rule.category not in {c.rule.category for c in candidates}:
+                candidates = [c for c in candidates if c.trigger.i != fallback.trigger.i] + [fallback]
         candidates = self._merge(candidates)
         events: list[Event] = []
         seen: set[tuple[object, ...]] = set()
@@ -206,6 +224,26 @@ class Coder:
             if rule is not None:
                 return rule, found.code
         return None, None
+
+    def _model_candidate(self, sent: Span, ctx: ArticleContext) -> Candidate | None:
+        """When no pattern fired: the sentence classifier's category for the main verb's clause,
+        if it is confident, with the actors the dependency structure gives."""
+        root = sent.root
+        if root.pos_ != "VERB" or self.classifier is None:
+            return None
+        category, probability = self.classifier.predict(sent)[0]
+        if probability < self.classifier_threshold:
+            return None
+        rule = self.lex.rule_for_cameo(
+            self.lex.lemma(root), category, None, f"plover_sentence.json (p={probability:.2f})", origin="model"
+        )
+        source_heads, target_heads, host = self._verb_roles(root, rule)
+        source = [a for h in source_heads for a in self.actors.resolve(h, ctx)]
+        target = [a for h in target_heads for a in self._target_actors(h, rule, ctx)]
+        if not source:
+            return None
+        tokens = {t.i for t in root.subtree}
+        return Candidate(root, rule, host, source, target, None, tokens)
 
     def _rule_from_cameo(self, tok: Token, found: VerbMatch) -> TriggerRule | None:
         plover = taxonomy.plover_for_cameo(found.code)
