@@ -107,7 +107,7 @@ def _rules() -> _Rules:
     return _Rules(tuple(kinds["drop"]), tuple(kinds["trailer"]), tuple(kinds["bio"]))
 
 
-_SENTENCE_END = re.compile(r"[.!?…”\"')\]]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…][”\"')\]]*\s*$")
 
 
 def _is_prose(par: str) -> bool:
