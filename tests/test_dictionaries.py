@@ -447,3 +447,13 @@ def test_keys_agree_with_spacy_tokenizer(name: str) -> None:
     text = " ".join(w if "." in w else w[:1] + w[1:].lower() for w in words)
     tokens = tuple(t.text.lower() for t in nlp.tokenizer(text))
     assert tokens in name_keys(name)
+
+
+def test_a_files_own_country_codes_are_kept_as_countries(tmp_path):
+    from powderkeg.coder.dictionaries import load, split_code
+
+    actors = tmp_path / "fiction.actors.txt"
+    actors.write_text("ZEMBLA_ [ZMQ]\nZEMBLAN_ARMY_ [ZMQMIL]\n", encoding="utf-8")
+    dicts = load(actor_paths=[actors], agent_paths=[], defaults=False, cache=False)
+    assert dicts.countries.iso3_for_cameo("ZMQ") == "ZMQ"
+    assert split_code("ZMQMIL", dicts.countries)[:2] == ("ZMQ", "MIL")

@@ -72,7 +72,7 @@ REGIONS = _words("AFR ASA BLK CAS CAU CFR CRB EAF EEU EUR LAM MEA MDT NAF NMR PG
 #: Endings allowed after an agent stem (agents are nouns: plurals and a few derivations).
 AGENT_STEM_ENDINGS = frozenset({"s", "es", "ies", "y", "ial", "ials", "er", "ers", "ry", "ries", "man", "men", "woman"})
 
-_CACHE_VERSION = "powderkeg-dictionaries-1"
+_CACHE_VERSION = "powderkeg-dictionaries-2"
 _MAX_VARIANTS = 8
 _MAX_PROBLEMS = 200
 _COUNTS = (
@@ -730,6 +730,17 @@ class Countries:
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str) and bool(self._iso.get(code.upper()))
 
+    def add_country(self, code: str, name: str) -> bool:
+        """Treat an actor file's own bare 3-letter code as a country (PETRARCH's test dictionaries
+        define fictional ones). Returns False when the code is already known."""
+        code = code.strip().upper()
+        if self.is_known(code):
+            return False
+        self.rows[code] = CountryRow(cameo=code, iso3=code, name=name, adjectives=())
+        self._iso[code] = code
+        self._names.setdefault(code, name)
+        return True
+
     def iso3_for_cameo(self, code: str) -> str | None:
         """ISO3 code for a 3-letter CAMEO country code (None if unknown or not a country)."""
         return self._iso.get(code.strip().upper()) or None
@@ -991,6 +1002,7 @@ def load(
     agents = AgentDictionary()
     for text, label in texts["agents"]:
         agents.merge(AgentDictionary.parse(text, label))
+    _adopt_country_codes(actors, countries)
     if demonyms:
         actors.add_demonyms(countries)
     labels = tuple(label for items in texts.values() for _, label in items)
@@ -998,6 +1010,17 @@ def load(
     if cache_file is not None:
         _cache_write(cache_file, result)
     return result
+
+
+def _adopt_country_codes(actors: ActorDictionary, countries: Countries) -> None:
+    """A bare 3-letter code in an actor file that is no known country, organisation base or
+    sector is that file's own country code: keep it as a country rather than read it as an
+    organisation."""
+    for entry in actors.phrases.values():
+        for dated in entry.codes:
+            code = dated.code
+            if len(code) == 3 and code.isalpha() and code.upper() not in TRANSNATIONAL | SECTORS:
+                countries.add_country(code, entry.name.replace("_", " ").strip().title())
 
 
 @functools.lru_cache(maxsize=1)
