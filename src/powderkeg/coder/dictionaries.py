@@ -377,8 +377,14 @@ def _read(source: Source) -> tuple[str, str]:
     return path.read_bytes().decode("utf-8", errors="replace"), str(path)
 
 
-def _clean_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, content)`` without comments (``#``, ``<!-- -->``) or blanks."""
+def read_source(source: Source) -> tuple[str, str]:
+    """The text of a dictionary file (a path or a packaged resource) and a label naming it."""
+    return _read(source)
+
+
+def without_xml_comments(text: str) -> Iterator[tuple[int, str]]:
+    """``(line_number, line)`` with ``<!-- -->`` comments (which may span lines) removed; the
+    TABARI/PETRARCH formats allow them beside ``#`` comments."""
     in_xml = False
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw
@@ -391,7 +397,13 @@ def _clean_lines(text: str) -> Iterator[tuple[int, str]]:
         if "<!--" in line:
             line = line.split("<!--", 1)[0]
             in_xml = True
-        line = line.split("#", 1)[0].strip()
+        yield number, line
+
+
+def _clean_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, content)`` without comments (``#``, ``<!-- -->``) or blanks."""
+    for number, raw in without_xml_comments(text):
+        line = raw.split("#", 1)[0].strip()
         if line and not line.startswith("<"):
             yield number, line
 

@@ -40,7 +40,7 @@ from spacy.attrs import DEP, HEAD, LEMMA, LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Token
 
-from powderkeg.coder.dictionaries import name_keys
+from powderkeg.coder.dictionaries import name_keys, read_source, without_xml_comments
 
 __all__ = [
     "NULL_CODE",
@@ -330,27 +330,10 @@ def _anchor_keys(pattern: VerbPattern) -> frozenset[str]:
 # --------------------------------------------------------------------------- reading
 
 
-def _read(source: Source) -> tuple[str, str]:
-    if isinstance(source, Traversable) and not isinstance(source, Path):
-        return source.read_bytes().decode("utf-8", errors="replace"), source.name
-    path = Path(source)
-    return path.read_bytes().decode("utf-8", errors="replace"), str(path)
-
-
 def _lines(text: str) -> Iterator[tuple[int, str, str]]:
     """``(line_number, content, comment)`` of non-blank lines; XML comments are dropped."""
-    in_xml = False
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in without_xml_comments(text):
         line = raw
-        if in_xml:
-            if "-->" not in line:
-                continue
-            line = line.split("-->", 1)[1]
-            in_xml = False
-        line = re.sub(r"<!--.*?-->", " ", line)
-        if "<!--" in line:
-            line = line.split("<!--", 1)[0]
-            in_xml = True
         comment = ""
         for mark in ("#", ";"):
             if mark in line:
@@ -727,7 +710,7 @@ class VerbDictionary:
         """Load verb files in order (the patterns of all files apply; earlier lines win ties)."""
         out = cls()
         for path in paths:
-            text, label = _read(path)
+            text, label = read_source(path)
             out.merge(cls.parse(text, label))
         return out
 
