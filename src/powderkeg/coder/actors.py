@@ -159,6 +159,9 @@ class ActorResolver:
                 return country
         return ctx.dominant_country(exclude)
 
+    def _is_demonym_match(self, match: Match, head: Token) -> bool:
+        return match.end - match.start == 1 and self.demonym(head.doc[match.start]) is not None
+
     def _partitive_object(self, head: Token) -> Token | None:
         """ "thousands of protesters", "a group of gunmen", "members of Hamas": the people are the object."""
         if head.pos_ != "NUM" and head.lemma_.lower() not in self.partitives:
@@ -197,6 +200,18 @@ class ActorResolver:
         appos = [m for m in matches if m.kind == "actor" and m.start > head.i]
         if actor_match is None and agent_match is None and appos:
             actor_match = appos[0]
+        if actor_match is None and agent_match is None:
+            # "the al-Qaeda terror network", "the Hamas leadership": the named modifier is the actor
+            named = [
+                m
+                for m in matches
+                if m.kind == "actor"
+                and m.end <= head.i
+                and not self._is_demonym_match(m, head)
+                and not any(t.pos_ in ("VERB", "AUX") for t in head.doc[m.end : head.i])  # a clause, not a name
+            ]
+            if named:
+                actor_match = named[-1]
         if actor_match is None and agent_match is None:
             if head.ent_type_ == "PERSON":
                 # a named person we have no entry for: a title word may still give the sector
