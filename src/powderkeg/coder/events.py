@@ -284,13 +284,7 @@ class Coder:
         actors = self.actors.resolve(head, ctx)
         if actors or depth > 1 or head.pos_ not in ("NOUN", "PROPN"):
             return actors or self.actors.resolve(head, ctx, allow_place=True)
-        # whose thing it is: "Turkey's efforts", "a U.N. Security Council resolution", "US mediation",
-        # "the withdrawal of Serbian forces"; failing that, the place it stands for
-        inner = _children(head, ["poss", "compound"]) + _prep_objects(head, (*rule.via, *_ATTACHED_VIA))
-        inner += [m for m in _children(head, ["amod"]) if self.actors.demonym(m)]
-        # "Serb-majority towns" says who lives there, not whose they are
-        inner = [t for t in inner if not any(w.lower_ in _MAJORITY_WORDS for w in t.subtree)]
-        found = [a for h in inner for a in self._target_actors(h, rule, ctx, depth + 1)]
+        found = [a for h in self._owner_heads(head, rule) for a in self._target_actors(h, rule, ctx, depth + 1)]
         return found or self.actors.resolve(head, ctx, allow_place=True)
 
     def _subject(self, verb: Token, depth: int = 0) -> list[Token]:
@@ -315,6 +309,14 @@ class Coder:
         if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN") and not _is_passive(verb):
             return [verb.head]
         return []
+
+    def _owner_heads(self, thing: Token, rule: TriggerRule) -> list[Token]:
+        """Whose thing it is: "Turkey's efforts", "a U.N. Security Council resolution", "US
+        mediation", "the withdrawal of Serbian forces", "an admission by Moscow"."""
+        inner = _children(thing, ["poss", "compound"]) + _prep_objects(thing, (*rule.via, *_ATTACHED_VIA))
+        inner += [m for m in _children(thing, ["amod"]) if self.actors.demonym(m)]
+        # "Serb-majority towns" says who lives there, not whose they are
+        return [t for t in inner if not any(w.lower_ in _MAJORITY_WORDS for w in t.subtree)]
 
     def _speaker_roles(self, verb: Token) -> tuple[list[Token], list[Token], Token]:
         """Criticism told as a fact about someone ("because KFOR is not doing its job"): the one
@@ -343,6 +345,9 @@ class Coder:
             for obj in _children(verb, ["dobj", "nsubjpass"]):
                 for clause in _children(obj, ["relcl", "acl"]):
                     target += [o for a in _children(clause, ["agent"]) for o in a.children if o.dep_ == "pobj"]
+        if not target and rule.object_role == "theme":
+            # "demanded the removal of President X", "demanded a truce with Moslem forces"
+            target += [o for obj in _children(verb, ["dobj"]) for o in self._owner_heads(obj, rule)]
         if not target and rule.category == "REQUEST":
             # "demanded that the US cancel ...": who is asked to act
             target += [s for comp in _children(verb, ["ccomp"]) for s in _children(comp, ["nsubj"])]
