@@ -478,6 +478,7 @@ class Coder:
             injuries = injuries or 0
 
         contexts = self.lex.contexts([self.lex.lemma(t) for t in sent if not t.is_punct])
+        contexts |= {flag.split("=", 1)[1] for flag in rule.flags if flag.startswith("acled=")}
         coding = taxonomy.code(
             category,
             mode,
