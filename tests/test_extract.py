@@ -113,3 +113,11 @@ def test_extract_never_raises_on_arbitrary_bytes(raw, kind):
     assert article.status in set(Status)
     if article.status is not Status.OK:
         assert article.reason
+
+
+def test_english_full_of_names_is_english():
+    text = (
+        "Arab League Secretary General Chadli Klibi met Syrian President Hafez al-Assad and Palestinian "
+        "leader Yasser Arafat in Damascus on Tuesday."
+    )
+    assert language_problem(text) is None

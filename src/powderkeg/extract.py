@@ -74,16 +74,18 @@ def decode_text(raw: bytes) -> tuple[str | None, str | None]:
 
 
 def english_share(text: str, sample_chars: int = 20_000) -> tuple[float, int]:
-    words = _WORD.findall(text[:sample_chars].lower())
+    """Share of common English words among the lower-case words of a text (names, which any
+    language shares, are left out), and how many words were counted."""
+    words = [w for w in _WORD.findall(text[:sample_chars]) if not w[0].isupper()]
     if not words:
         return 0.0, 0
-    return sum(w in _ENGLISH_WORDS for w in words) / len(words), len(words)
+    return sum(w.lower() in _ENGLISH_WORDS for w in words) / len(words), len(words)
 
 
 def language_problem(text: str) -> str | None:
     """A reason when the text is clearly not English, else None (short texts get the benefit)."""
     share, n = english_share(text)
-    if n >= 12 and share < 0.12:
+    if n >= 10 and share < 0.12:
         return f"not English (only {share:.0%} of {n} words are common English words); powderkeg codes English news"
     return None
 
