@@ -163,6 +163,7 @@ class Coder:
 
     def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
         candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
+        candidates += self._obligations(sent, ctx)
         if self.classifier is not None and all(c.rule.origin == "verbs-default" for c in candidates):
             # nothing but verbs' default codes (or nothing at all): the classifier may know better
             fallback = self._model_candidate(sent, ctx)
@@ -224,6 +225,29 @@ class Coder:
             if rule is not None:
                 return rule, found.code
         return None, None
+
+    def _obligations(self, sent: Span, ctx: ArticleContext) -> list[Candidate]:
+        """ "X said Y must do Z" is X's demand on Y: a REQUEST by the speaker, the one who must act
+        as its target (the act itself, if coded, stays unasserted)."""
+        out: list[Candidate] = []
+        speech = self.lex.kind("speech")
+        for tok in sent:
+            if tok.pos_ != "VERB" or not any(
+                c.dep_ == "aux" and c.lower_ in self.lex.kind("obligation") for c in tok.children
+            ):
+                continue
+            speaker_verb = next((a for a in tok.ancestors if a.pos_ == "VERB" and self.lex.lemma(a) in speech), None)
+            if speaker_verb is None:
+                continue
+            rule = self.lex.rule_for_cameo(
+                self.lex.lemma(tok), "REQUEST", None, "lexicon.tsv:obligation", origin="grammar"
+            )
+            source = [a for h in self._subject(speaker_verb) for a in self.actors.resolve(h, ctx)]
+            target = [a for h in _children(tok, ["nsubj"]) for a in self.actors.resolve(h, ctx)]
+            if source and target:
+                tokens = {t.i for t in tok.subtree}
+                out.append(Candidate(speaker_verb, rule, speaker_verb, source, target, None, tokens))
+        return out
 
     def _model_candidate(self, sent: Span, ctx: ArticleContext) -> Candidate | None:
         """When no pattern fired: the sentence classifier's category for the main verb's clause,
