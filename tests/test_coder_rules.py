@@ -23,9 +23,12 @@ def test_a_promise_is_agree_and_a_plan_to_use_force_is_threaten(pipeline):
     assert any(e.type == "THREATEN" for e in plan)
 
 
-def test_failed_talks_are_not_an_agreement(pipeline):
+def test_failed_talks_are_a_rejection_not_an_agreement(pipeline):
     coded = events(pipeline, "Israel and Syria failed to reach an agreement on water rights on Monday.")
     assert not any(e.type == "AGREE" for e in coded)
+    assert any(e.type == "REJECT" for e in coded)
+    refused = events(pipeline, "Jordan said it will not accept any more refugees from Syria.")
+    assert any(e.type == "REJECT" for e in refused)
 
 
 def test_weapons_found_is_disrupted_weapons_use(pipeline):

@@ -442,7 +442,8 @@ class Coder:
 
     def _finish(self, cand: Candidate, sent: Span, ctx: ArticleContext, article: Article) -> Event | None:
         rule = cand.rule
-        mod = modality(cand.trigger, self.lex, negation_is_trigger=any(c.kind == "neg" for c in rule.requires))
+        negation_is_trigger = any(c.kind == "neg" for c in rule.requires)
+        mod = modality(cand.trigger, self.lex, negation_is_trigger=negation_is_trigger)
         if cand.host.i != cand.trigger.i:
             host_mod = modality(cand.host, self.lex)
             _combine(mod, host_mod)
@@ -478,7 +479,7 @@ class Coder:
         rule_name = rule.name + ("+merged" if cand.merged else "")
         if mod.label == "purpose" and (category in _VERBAL_CATEGORIES or category == "PROTEST"):
             mod.hypothetical, mod.label = False, None  # "staged a rally to demand reforms": the demand is made
-        promoted = self._promise_or_threat(category, mod)
+        promoted = self._promise_or_threat(category, mod, negation_is_trigger)
         if promoted:
             # PLOVER codes a stated future or intended act as a commitment: "will provide aid" is
             # AGREE, "plans to impose restrictions" is THREATEN
@@ -562,8 +563,18 @@ class Coder:
         return self.lex.lemma(governor) in casualty_verbs
 
     @staticmethod
-    def _promise_or_threat(category: str, mod: Modality) -> str | None:
-        """The category a future or intended act is coded as, or None to keep it as it is."""
+    def _promise_or_threat(category: str, mod: Modality, negation_is_trigger: bool = False) -> str | None:
+        """The category a future, intended or refused act is coded as, or None to keep it as it is.
+
+        PLOVER codes "will provide aid" as AGREE, "plans to impose a curfew" as THREATEN, and a
+        cooperation refused ("failed to reach an agreement", "will not accept refugees") as REJECT.
+        """
+        cooperative = taxonomy.quad(category) in (1, 2)
+        if mod.negated and cooperative and mod.labels <= {"future", "intention", "reported"}:
+            mod.negated = False
+            return "REJECT"
+        if negation_is_trigger and mod.label in ("future", "intention"):
+            return "REJECT"  # "will not accept": a refusal announced
         if mod.label not in ("future", "intention") or mod.negated:
             return None
         if not mod.labels <= {"future", "intention", "reported"}:
