@@ -346,9 +346,9 @@ class ActorResolver:
                 continue
             if word in _PERSONAL and tok.ent_type_ in ("GPE", "ORG", "NORP"):
                 continue  # "he" is not a country
-            if word in _IMPERSONAL and tok.ent_type_ == "PERSON":
-                continue
             prior = self.resolve_one(tok, ctx)
+            if prior is not None and word in _IMPERSONAL and tok.ent_type_ == "PERSON" and prior.sector:
+                prior = None  # "it" is not a person (but "Jordan", tagged a person, may be the country)
             if prior is not None:
                 break
         if prior is None and ctx.previous:
