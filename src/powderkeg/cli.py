@@ -282,7 +282,7 @@ def demo(db: DbOption = None) -> None:
 
 @app.command(name="eval")
 def eval_command(
-    gold: Annotated[Path, typer.Argument(help="Gold JSONL (schema: docs/evaluation.md)")],
+    gold: Annotated[Path, typer.Argument(help="Labelled JSONL; its fields are described in docs/guide.md")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON")] = False,
     limit: Annotated[int | None, typer.Option(help="Score only the first N records")] = None,
 ) -> None:
