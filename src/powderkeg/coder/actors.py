@@ -45,6 +45,7 @@ class ArticleContext:
     published: date | None
     countries: Counter[str] = field(default_factory=Counter)  # country mentions in the article
     previous: list[Actor] = field(default_factory=list)  # actors of the previous sentence
+    sentence_countries: dict[int, Counter[str]] = field(default_factory=dict)  # by sentence start
 
     def dominant_country(self, exclude: Iterable[str] = ()) -> str | None:
         skip = set(exclude) | {"IGO", "NGO", "MNC"}
@@ -153,7 +154,10 @@ class ActorResolver:
         """For an actor its phrase does not place: the country the sentence, else the article, is about
         (never the actor's own ethnic homeland: "ethnic-Serb locals" in a Kosovo story are in Kosovo)."""
         exclude = {actor.ethnicity.upper()} if actor.ethnicity else set()
-        counts = self.article_countries(head.sent, ctx.published)
+        sent = head.sent
+        counts = ctx.sentence_countries.get(sent.start)
+        if counts is None:  # computed once per sentence, however many actors need it
+            counts = ctx.sentence_countries[sent.start] = self.article_countries(sent, ctx.published)
         for country, _ in counts.most_common():
             if country not in exclude and country not in ("IGO", "NGO", "MNC"):
                 return country

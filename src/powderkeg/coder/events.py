@@ -170,10 +170,14 @@ class Coder:
             if fallback is not None and fallback.rule.category not in {c.rule.category for c in candidates}:
                 candidates = [c for c in candidates if c.trigger.i != fallback.trigger.i] + [fallback]
         candidates = self._merge(candidates)
+        # ACLED context hints are the sentence's, shared by all its events
+        sentence_contexts = (
+            self.lex.contexts([self.lex.lemma(t) for t in sent if not t.is_punct]) if candidates else set()
+        )
         events: list[Event] = []
         seen: set[tuple[object, ...]] = set()
         for cand in candidates:
-            event = self._finish(cand, sent, ctx, article)
+            event = self._finish(cand, sent, ctx, article, sentence_contexts)
             if event is None:
                 continue
             key = (event.type, event.actual, tuple(a.code for a in event.source), tuple(a.code for a in event.target))
@@ -440,7 +444,9 @@ class Coder:
 
     # -- finishing --------------------------------------------------------------------------
 
-    def _finish(self, cand: Candidate, sent: Span, ctx: ArticleContext, article: Article) -> Event | None:
+    def _finish(
+        self, cand: Candidate, sent: Span, ctx: ArticleContext, article: Article, sentence_contexts: set[str]
+    ) -> Event | None:
         rule = cand.rule
         negation_is_trigger = any(c.kind == "neg" for c in rule.requires)
         mod = modality(cand.trigger, self.lex, negation_is_trigger=negation_is_trigger)
@@ -502,7 +508,7 @@ class Coder:
             fatalities = fatalities or 0
             injuries = injuries or 0
 
-        contexts = self.lex.contexts([self.lex.lemma(t) for t in sent if not t.is_punct])
+        contexts = set(sentence_contexts)
         contexts |= {flag.split("=", 1)[1] for flag in rule.flags if flag.startswith("acled=")}
         coding = taxonomy.code(
             category,
