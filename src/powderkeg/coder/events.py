@@ -210,24 +210,23 @@ class Coder:
             return own, None
         found: VerbMatch | None = self.verbs.match(tok) if self.verbs is not None and tok.pos_ == "VERB" else None
         self._last_match = found
-        if found is not None and found.pattern is not None:
-            if found.code == "---":
-                return None, None
-            rule = self._rule_from_cameo(tok, found)
-            if rule is not None and (own is None or rule.category == own.category):
-                return (own or rule), found.code
+        if found is None:
+            return own, None
+        if found.pattern is not None and found.code == "---":
+            return None, None  # the dictionary says: no event here
+        coded = self._rule_from_cameo(tok, found)
+        agrees = coded is not None and (own is None or coded.category == own.category)
+        if found.pattern is not None and agrees:
+            return (own or coded), found.code
         if own is not None:
-            same = found is not None and (rule := self._rule_from_cameo(tok, found)) and rule.category == own.category
-            return own, found.code if same and found is not None else None
+            return own, found.code if agrees else None
         governors = (
             self.lex.kind("intention") | self.lex.kind("speech") | self.lex.kind("light") | self.lex.kind("frame")
         )
-        if found is not None and found.code != "---" and self.verb_defaults and self.lex.lemma(tok) not in governors:
+        if coded is not None and self.verb_defaults and self.lex.lemma(tok) not in governors:
             # a verb of saying, planning or trying, or a light verb, frames an event: it is not one
             # by its default code
-            rule = self._rule_from_cameo(tok, found)
-            if rule is not None:
-                return rule, found.code
+            return coded, found.code
         return None, None
 
     def _obligations(self, sent: Span, ctx: ArticleContext) -> list[Candidate]:
