@@ -41,3 +41,28 @@ def test_unnamed_attackers_are_an_unidentified_armed_group(pipeline):
     attack = next(e for e in coded if e.type == "ASSAULT")
     assert attack.fatalities == 4
     assert attack.source and attack.source[0].sector == "UAF" and attack.source[0].country == "NGA"
+
+
+def test_a_demonstration_is_coded_by_what_happened_at_it(pipeline):
+    calm = "Thousands of teachers marched through Nairobi on Monday to demand higher pay."
+    assert [e.acled_subtype for e in events(pipeline, calm) if e.type == "PROTEST"] == ["Peaceful protest"]
+    stones = calm + " Some of them threw stones at the police outside parliament."
+    coded = [e for e in events(pipeline, stones) if e.type == "PROTEST"]
+    assert coded and all(e.acled_subtype == "Violent demonstration" and e.acled_type == "Riots" for e in coded)
+    dispersed = calm + " Police fired tear gas to disperse them."
+    coded = [e for e in events(pipeline, dispersed) if e.type == "PROTEST"]
+    assert coded and all(e.acled_subtype == "Protest with intervention" for e in coded)
+
+
+def test_a_protest_nobody_is_named_for_is_by_protesters_of_the_country(pipeline):
+    [event] = [e for e in events(pipeline, "Large protests erupted in Bolivia on Tuesday.") if e.type == "PROTEST"]
+    [source] = event.source
+    assert (source.country, source.sector, source.assumed) == ("BOL", "CVL", True)
+
+
+def test_an_industrial_explosion_is_no_acled_event(pipeline):
+    coded = events(pipeline, "A boiler exploded at a fertiliser factory in Gujarat, India, killing three workers.")
+    assert coded, "the deaths are still coded as an event"
+    assert all(e.acled_type is None for e in coded)
+    attack = events(pipeline, "A bomb exploded at a market in Maiduguri, Nigeria, killing four people.")
+    assert any(e.acled_type for e in attack)

@@ -83,6 +83,9 @@ class Actor:
     religion: str | None = None
     start: int | None = None  # character offsets in the article text
     end: int | None = None
+    # not named in the text but filled in by a coding convention (ACLED's "unidentified armed
+    # group" of the country for an attack nobody is named for, protesters, the police)
+    assumed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -96,6 +99,8 @@ class Actor:
             d["ethnicity"] = self.ethnicity
         if self.religion:
             d["religion"] = self.religion
+        if self.assumed:
+            d["assumed"] = True
         return d
 
 

@@ -153,13 +153,46 @@ class Coder:
         ctx = ArticleContext(published=article.published)
         ctx.countries = self.actors.article_countries(doc, article.published)
         events: list[Event] = []
-        for sent in doc.sents:
-            if not sent.text.strip():
-                continue
+        sents = [s for s in doc.sents if s.text.strip()]
+        for sent in sents:
             found = self.code_sentence(sent, ctx, article)
             events.extend(found)
             ctx.previous = [a for e in found for a in e.source] or ctx.previous
+        self._code_demonstrations(events, sents)
         return merge_mentions(events)
+
+    def _code_demonstrations(self, events: list[Event], sents: list[Span]) -> None:
+        """Read each ACLED-coded event's sentence and the sentences either side for what ACLED
+        needs beyond the clause: an accident, a disaster or a crime ("none" hints) is no ACLED event
+        unless an armed actor is named or it is a demonstration, and a demonstration gets the sub-type of what happened at
+        it (acled_demonstration.tsv): a protest whose next sentence tells of stones thrown at the
+        police is a violent demonstration."""
+        family = {subtype for _, _, subtype in self.lex.demonstration} | {"Peaceful protest"}
+        index = {s.start_char: i for i, s in enumerate(sents)}
+        hints: dict[int, set[str]] = {}
+
+        def window(i: int) -> set[str]:
+            found: set[str] = set()
+            for j in range(max(0, i - 1), min(len(sents), i + 2)):
+                if j not in hints:
+                    hints[j] = self.lex.contexts([self.lex.lemma(t) for t in sents[j] if not t.is_punct])
+                found |= hints[j]
+            return found
+
+        for event in events:
+            if event.acled_subtype is None or event.sentence_start not in index:
+                continue
+            around = window(index[event.sentence_start])
+            if event.acled_subtype not in family:
+                # a demonstration in the rain or against fraud is still one
+                named = [a for a in event.source + event.target if not a.assumed]
+                if "none" in around and not _armed(named):
+                    event.acled_type = event.acled_subtype = None
+                continue
+            for hint, acled_type, subtype in self.lex.demonstration:
+                if hint in around:
+                    event.acled_type, event.acled_subtype = acled_type, subtype
+                    break
 
     def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
         candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
@@ -455,6 +488,12 @@ class Coder:
         source, target = cand.source, cand.target
         if not source and mod.speaker is not None and rule.category in _VERBAL_CATEGORIES:
             source = self.actors.resolve(mod.speaker, ctx)  # "X said a request has been made"
+        if not source and rule.category == "PROTEST" and self._asserted_occurrence(cand.trigger):
+            # ACLED's convention for a demonstration nobody is named for: protesters of the
+            # country where it happened
+            country = self.actors.context_country_of(cand.trigger, ctx)
+            if country and country not in ("IGO", "NGO"):
+                source = [Actor(text="protesters", code=f"{country}CVL", country=country, sector="CVL", assumed=True)]
         if not target and "host_gov" in rule.flags and source:
             country = next((a.country for a in source if a.country and a.country != "IGO"), None)
             if country:
@@ -469,11 +508,12 @@ class Coder:
             # the country where it happened
             country = self.actors.context_country_of(cand.trigger, ctx)
             if country and country not in ("IGO", "NGO"):
-                source = [Actor(text="unidentified armed group", code=f"{country}UAF", country=country, sector="UAF")]
+                unidentified = Actor("unidentified armed group", f"{country}UAF", country, "UAF", assumed=True)
+                source = [unidentified]
         if not source and "police_source" in rule.flags and target:
             country = self.actors.context_country_of(cand.trigger, ctx)
             if country and country not in ("IGO", "NGO"):
-                source = [Actor(text="police", code=f"{country}COP", country=country, sector="COP")]
+                source = [Actor(text="police", code=f"{country}COP", country=country, sector="COP", assumed=True)]
         bare = "bare_ok" in rule.flags and self._asserted_occurrence(cand.trigger)
         if not source and not ("no_source_ok" in rule.flags and target) and not bare:
             return None
@@ -492,6 +532,9 @@ class Coder:
             category, cand.mode = promoted, None
             mod.hypothetical = False
         worded = self._mode_from_words(category, cand.tokens, sent.doc)
+        if worded is None and category == "ASSAULT" and cand.mode is None:
+            # "the aerial bombardments left scores dead": the weapon is named outside the clause
+            worded = self._mode_from_words(category, {t.i for t in sent}, sent.doc)
         mode = (worded or cand.mode) if category == "ASSAULT" else (cand.mode or worded)
         try:
             mode = taxonomy.canonical_mode(category, mode)
@@ -522,8 +565,6 @@ class Coder:
         cameo, goldstein = coding.cameo, coding.goldstein
         if cand.cameo and not promoted:
             cameo, goldstein = cand.cameo, taxonomy.goldstein(cand.cameo)
-        if "none" in contexts and not (_armed(source) or _armed(target)):
-            acled_type = acled_subtype = None  # an accident, a disaster or a crime: not an ACLED event
         event = Event(
             type=category,
             mode=mode,

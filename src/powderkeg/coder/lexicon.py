@@ -126,6 +126,8 @@ class Lexicon:
     casualty_words: dict[str, frozenset[str]] = field(default_factory=dict)
     vague_numbers: dict[str, int] = field(default_factory=dict)
     acled_context: dict[tuple[str, ...], str] = field(default_factory=dict)  # lemma sequence -> hint
+    # (hint, ACLED type, sub-type) in precedence order: how a demonstration is coded
+    demonstration: list[tuple[str, str, str]] = field(default_factory=list)
     category_roles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # -> (object, via)
 
     def kind(self, name: str) -> frozenset[str]:
@@ -213,6 +215,11 @@ def build_lexicon(extra_trigger_files: Iterable[str | Path] = ()) -> Lexicon:
         if len(cells) != 2:
             raise LexiconError(f"{where}: expected a phrase and a context hint")
         lex.acled_context[tuple(cells[0].lower().split())] = cells[1]
+
+    for where, cells in _rows(_data_text("acled_demonstration.tsv"), "acled_demonstration.tsv"):
+        if len(cells) != 3:
+            raise LexiconError(f"{where}: expected a context hint, an ACLED type and a sub-type")
+        lex.demonstration.append((cells[0], cells[1], cells[2]))
 
     for where, cells in _rows(_data_text("category_roles.tsv"), "category_roles.tsv"):
         if len(cells) != 3 or cells[1] not in ("target", "theme"):
