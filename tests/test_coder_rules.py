@@ -66,3 +66,16 @@ def test_an_industrial_explosion_is_no_acled_event(pipeline):
     assert all(e.acled_type is None for e in coded)
     attack = events(pipeline, "A bomb exploded at a market in Maiduguri, Nigeria, killing four people.")
     assert any(e.acled_type for e in attack)
+
+
+def test_a_target_named_only_inside_the_clause_is_found_and_marked(pipeline):
+    coded = events(pipeline, "Chile complained on Monday about Peruvian fishing boats.")
+    [event] = [e for e in coded if e.type == "ACCUSE"]
+    assert {a.country for a in event.target} == {"PER"}
+    assert event.rule.endswith("+near"), "a target found by proximity says so in the rule"
+
+
+def test_a_relative_clause_does_not_give_the_target(pipeline):
+    text = "Chile said a request has been made, in which it cited the safety of Peruvian workers."
+    for event in events(pipeline, text):
+        assert "PER" not in {a.country for a in event.target}

@@ -29,6 +29,8 @@ from powderkeg.model import Actor, Article, Event
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
 _VIOLENT_CATEGORIES = {"ASSAULT"}
+# clauses that tell something else: relative clauses, coordinated and loose ones
+_OTHER_CLAUSES = {"relcl", "parataxis", "conj"}
 _FALLBACK_VIA = ("to", "into", "against", "on", "at", "for", "with", "from")
 _MAJORITY_WORDS = {"majority", "dominated", "populated", "minority", "inhabited"}
 _ATTACHED_VIA = ("of", "by", "for", "to", "from", "against", "with", "on")
@@ -47,6 +49,7 @@ class Candidate:
     tokens: set[int] = field(default_factory=set)  # token indices of the event's clauses
     merged: bool = False
     cameo: str | None = None  # the CAMEO code a verb pattern gave, more specific than the category's
+    target_near: bool = False  # the target is the nearest actor named, not a grammatical role
 
 
 def _countries(actors: list[Actor]) -> set[str]:
@@ -103,6 +106,13 @@ def _condition_holds(tok: Token, cond: Condition) -> bool:
                     return True
         return False
     return any(c.dep_ == cond.dep and ("*" in cond.lemmas or c.lemma_.lower() in cond.lemmas) for c in tok.children)
+
+
+def _is_relative(clause: Token) -> bool:
+    """A clause opened by a relative word ("..., in which he cited ..."), whatever the parser
+    attached it as."""
+    words = [*clause.children, *(g for c in clause.children if c.dep_ == "prep" for g in c.children)]
+    return any(w.tag_ in ("WDT", "WP", "WP$") and w.i < clause.i for w in words)
 
 
 def _pos_of(tok: Token) -> str | None:
@@ -163,10 +173,10 @@ class Coder:
 
     def _code_demonstrations(self, events: list[Event], sents: list[Span]) -> None:
         """Read each ACLED-coded event's sentence and the sentences either side for what ACLED
-        needs beyond the clause: an accident, a disaster or a crime ("none" hints) is no ACLED event
-        unless an armed actor is named or it is a demonstration, and a demonstration gets the sub-type of what happened at
-        it (acled_demonstration.tsv): a protest whose next sentence tells of stones thrown at the
-        police is a violent demonstration."""
+        needs beyond the clause. An accident, a disaster or a crime ("none" hints) is no ACLED event
+        unless an armed actor is named or it is a demonstration. A demonstration gets the sub-type
+        of what happened at it (acled_demonstration.tsv): a protest whose next sentence tells of
+        stones thrown at the police is a violent demonstration."""
         family = {subtype for _, _, subtype in self.lex.demonstration} | {"Peaceful protest"}
         index = {s.start_char: i for i, s in enumerate(sents)}
         hints: dict[int, set[str]] = {}
@@ -334,8 +344,49 @@ class Coder:
         target = [a for h in target_heads for a in self._target_actors(h, rule, ctx)]
         source_ids = {(a.start, a.text) for a in source}
         target = [a for a in target if (a.start, a.text) not in source_ids]
+        near = False
+        if not target:
+            target = self._nearest_target(tok, host, source_heads, ctx)
+            target = [a for a in target if (a.start, a.text) not in source_ids]
+            near = bool(target)
         tokens = {t.i for t in host.subtree} | {t.i for t in tok.subtree}
-        return Candidate(tok, rule, host, source, target, rule.mode, tokens, cameo=cameo)
+        cand = Candidate(tok, rule, host, source, target, rule.mode, tokens, cameo=cameo)
+        cand.target_near = near
+        return cand
+
+    def _nearest_target(self, tok: Token, host: Token, source_heads: list[Token], ctx: ArticleContext) -> list[Actor]:
+        """When the grammar gives no target: the nearest actor the event's clause names outside its
+        source ("demanded a U.N. military presence", "refused to deploy peacekeepers in Iraq"),
+        else the nearest place it names, standing for the people there ("arrived in Amman")."""
+        outside = {t.i for h in source_heads for t in h.subtree} | {tok.i, host.i}
+        scope = {t.i: t for t in [*tok.subtree, *host.subtree]}
+        for t in list(scope.values()):
+            if t.i not in (tok.i, host.i) and (
+                t.dep_ in _OTHER_CLAUSES or (t.dep_ == "advcl" and _is_relative(t))
+            ):
+                outside |= {d.i for d in t.subtree}  # another clause's actors are not this event's
+        scope_tokens = sorted(scope.values(), key=lambda t: abs(t.i - tok.i))
+        heads = [
+            t
+            for t in scope_tokens
+            if t.i not in outside
+            and (
+                (t.pos_ in ("NOUN", "PROPN") and t.dep_ not in ("compound", "flat"))
+                or (t.dep_ == "amod" and self.actors.demonym(t))
+            )
+        ]
+        for allow_place in (False, True):
+            for head in heads:
+                if head.dep_ == "amod":
+                    country = self.actors.demonym(head) if not allow_place else None
+                    if country:
+                        return [Actor(text=head.text, code=country, country=country, start=head.idx,
+                                      end=head.idx + len(head))]  # fmt: skip
+                    continue
+                named = self.actors.resolve_one(head, ctx, allow_place=allow_place)
+                if named is not None and named.country:  # placed by its own words, not by context
+                    return self.actors.resolve(head, ctx, allow_place=allow_place)
+        return []
 
     def _target_actors(self, head: Token, rule: TriggerRule, ctx: ArticleContext, depth: int = 0) -> list[Actor]:
         """The actors a target phrase names; when the phrase is a thing ("Turkey's efforts",
@@ -521,7 +572,7 @@ class Coder:
             return None
 
         category = rule.category
-        rule_name = rule.name + ("+merged" if cand.merged else "")
+        rule_name = rule.name + ("+merged" if cand.merged else "") + ("+near" if cand.target_near else "")
         if mod.label == "purpose" and (category in _VERBAL_CATEGORIES or category == "PROTEST"):
             mod.hypothetical, mod.label = False, None  # "staged a rally to demand reforms": the demand is made
         promoted = self._promise_or_threat(category, mod, negation_is_trigger)
