@@ -79,3 +79,9 @@ def test_a_relative_clause_does_not_give_the_target(pipeline):
     text = "Chile said a request has been made, in which it cited the safety of Peruvian workers."
     for event in events(pipeline, text):
         assert "PER" not in {a.country for a in event.target}
+
+
+def test_cooperation_between_nobody_in_particular_is_not_an_event(pipeline):
+    assert not [e for e in events(pipeline, "The tanks head back from the border.") if e.type == "RETREAT"]
+    placed = events(pipeline, "Russian tanks withdrew from the border on Monday.")
+    assert any(e.type == "RETREAT" for e in placed)

@@ -570,6 +570,10 @@ class Coder:
             return None
         if not source and not target and not bare:
             return None
+        if taxonomy.quad(rule.category) in (1, 2) and not any(a.country or a.org for a in source + target):
+            # cooperation between nobody in particular ("the tanks head back") tells an analyst
+            # nothing; violence by unplaced actors still matters (ACLED codes it)
+            return None
 
         category = rule.category
         rule_name = rule.name + ("+merged" if cand.merged else "") + ("+near" if cand.target_near else "")
