@@ -113,7 +113,7 @@ class ActorResolver:
         With ``allow_place``, a place phrase that names a country ("to Serb-majority towns in
         northern Kosovo") stands for the people there: the country, with any ethnic attribute.
         """
-        heads = [head, *[c for c in head.conjuncts if c.i > head.i and c.pos_ in ("NOUN", "PROPN", "PRON")]]
+        heads = [head, *[c for c in head.conjuncts if c.i > head.i and _is_conjunct(head, c)]]
         actors: list[Actor] = []
         for h in heads:
             actor = self.resolve_one(h, ctx, allow_place)
@@ -397,3 +397,12 @@ def _span_text(tokens: list[Token]) -> str:
     doc = tokens[0].doc
     span: Span = doc[tokens[0].i : tokens[-1].i + 1]
     return span.text.strip(" ,")
+
+
+def _is_conjunct(head: Token, other: Token) -> bool:
+    """Whether ``other`` is a real second conjunct of ``head`` ("police and judges"), not a piece of
+    a long name the parser split ("Sheikh Hamad bin Khalifa al-Thani")."""
+    if other.pos_ not in ("NOUN", "PROPN", "PRON") or other.is_punct:
+        return False
+    between = head.doc[head.i + 1 : other.i]
+    return any(t.dep_ == "cc" or t.text in (",", ";", "&") for t in between)
