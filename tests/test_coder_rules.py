@@ -85,3 +85,13 @@ def test_cooperation_between_nobody_in_particular_is_not_an_event(pipeline):
     assert not [e for e in events(pipeline, "The tanks head back from the border.") if e.type == "RETREAT"]
     placed = events(pipeline, "Russian tanks withdrew from the border on Monday.")
     assert any(e.type == "RETREAT" for e in placed)
+
+
+def test_captured_weapons_are_disrupted_weapons_use_not_territory(pipeline):
+    coded = events(pipeline, "Two rifles and 300 bullets were captured by police near Lodwar, Kenya.")
+    assert any(e.acled_subtype == "Disrupted weapons use" for e in coded)
+
+
+def test_a_prisoner_swap_is_an_agreement(pipeline):
+    coded = events(pipeline, "A prisoner swap between Armenia and Azerbaijan took place on Tuesday.")
+    assert any(e.type == "RETREAT" and e.acled_subtype == "Agreement" for e in coded)

@@ -606,7 +606,7 @@ class Coder:
             injuries = injuries or 0
 
         contexts = set(sentence_contexts)
-        contexts |= {flag.split("=", 1)[1] for flag in rule.flags if flag.startswith("acled=")}
+        rule_contexts = {flag.split("=", 1)[1] for flag in rule.flags if flag.startswith("acled=")}
         coding = taxonomy.code(
             category,
             mode,
@@ -615,6 +615,7 @@ class Coder:
             context=contexts - {"none"},
             source_role=_role(source),
             target_role=_role(target),
+            preferred=rule_contexts,
         )
         acled_type, acled_subtype = coding.acled_type, coding.acled_subtype
         cameo, goldstein = coding.cameo, coding.goldstein

@@ -586,6 +586,7 @@ def acled_for(
     context: str | Iterable[str] | None = None,
     source_role: str | None = None,
     target_role: str | None = None,
+    preferred: str | Iterable[str] | None = None,
 ) -> tuple[str, str] | None:
     """The ACLED (event type, sub-event type) of a PLOVER event, or None if it has none.
 
@@ -594,12 +595,15 @@ def acled_for(
     booleans: one of ``ROLES`` (``"state"`` and ``"nonstate"`` tell government forces from
     rebels, which matters for territory changes). ``context``: PLOVER context names or
     powderkeg hints such as ``"protest"``, ``"grenade"``, ``"disrupted"``, ``"base"`` (see the
-    taxonomy README). Among the matching rules of ``plover_to_acled.tsv`` the most specific wins.
+    taxonomy README). ``preferred``: contexts that outrank the others (the trigger rule's own hint
+    beats a word elsewhere in the sentence). Among the matching rules of ``plover_to_acled.tsv`` the
+    most specific wins.
     """
     cat, m = _resolve(category, mode)
     src = _role(source_armed, source_role, "source")
     tgt = _role(target_armed, target_role, "target")
-    ctx = _contexts(context)
+    first = _contexts(preferred)
+    ctx = _contexts(context) | first
     best: tuple[int, int, int] | None = None
     found: tuple[str, str] | None = None
     for rule in _tables().acled.get(cat, ()):
@@ -611,7 +615,7 @@ def acled_for(
         g = _sector_score(rule.target, tgt)
         if s is None or g is None:
             continue
-        rank = (1 if rule.context else 0, 1 if rule.mode else 0, s + g)
+        rank = ((2 if rule.context in first else 1) if rule.context else 0, 1 if rule.mode else 0, s + g)
         if best is None or rank > best:  # strictly better: earlier rows win ties
             best, found = rank, (rule.acled_type, rule.acled_subtype)
     return found
@@ -645,6 +649,7 @@ def code(
     context: str | Iterable[str] | None = None,
     source_role: str | None = None,
     target_role: str | None = None,
+    preferred: str | Iterable[str] | None = None,
 ) -> Coding:
     """All codes for a PLOVER event (arguments as for ``acled_for``)."""
     cat, m = _resolve(category, mode)
@@ -658,6 +663,7 @@ def code(
         context=context,
         source_role=source_role,
         target_role=target_role,
+        preferred=preferred,
     )
     return Coding(
         category=cat,
