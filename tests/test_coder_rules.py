@@ -95,3 +95,22 @@ def test_captured_weapons_are_disrupted_weapons_use_not_territory(pipeline):
 def test_a_prisoner_swap_is_an_agreement(pipeline):
     coded = events(pipeline, "A prisoner swap between Armenia and Azerbaijan took place on Tuesday.")
     assert any(e.type == "RETREAT" and e.acled_subtype == "Agreement" for e in coded)
+
+
+def test_two_parties_that_clash_act_on_each_other(pipeline):
+    coded = events(pipeline, "Syrian government forces and Kurdish fighters clashed in Hassakeh on Saturday.")
+    [event] = [e for e in coded if e.type == "ASSAULT"]
+    assert len(event.source) == 1 and len(event.target) == 1
+    assert event.acled_subtype == "Armed clash"
+
+
+def test_a_signed_ceasefire_is_an_acled_agreement_between_the_parties(pipeline):
+    coded = events(pipeline, "Armenia and Azerbaijan signed a cease-fire on Monday.")
+    [event] = [e for e in coded if e.type in ("AGREE", "RETREAT")]
+    assert [a.country for a in event.source] == ["ARM"] and [a.country for a in event.target] == ["AZE"]
+    assert event.acled_subtype == "Agreement"
+
+
+def test_the_islamic_state_taking_a_town_is_a_non_state_actor_overtaking_territory(pipeline):
+    coded = events(pipeline, "The Islamic State recaptured the town of Palmyra in Syria on Sunday.")
+    assert any(e.acled_subtype == "Non-state actor overtakes territory" for e in coded)

@@ -27,6 +27,11 @@ _PERSONAL = {"he", "him", "his", "she", "her"}
 _IMPERSONAL = {"it", "its"}
 
 
+
+# CAMEO "country" codes that are no place: international organisations, NGOs, multinationals and
+# international militarised groups (the Islamic State); never a context country
+NOT_PLACES = frozenset({"IGO", "NGO", "MNC", "IMG"})
+
 @dataclass
 class Match:
     start: int  # token index within the document
@@ -48,7 +53,7 @@ class ArticleContext:
     sentence_countries: dict[int, Counter[str]] = field(default_factory=dict)  # by sentence start
 
     def dominant_country(self, exclude: Iterable[str] = ()) -> str | None:
-        skip = set(exclude) | {"IGO", "NGO", "MNC"}
+        skip = set(exclude) | NOT_PLACES
         for country, _ in self.countries.most_common():
             if country not in skip:
                 return country
@@ -159,7 +164,7 @@ class ActorResolver:
         if counts is None:  # computed once per sentence, however many actors need it
             counts = ctx.sentence_countries[sent.start] = self.article_countries(sent, ctx.published)
         for country, _ in counts.most_common():
-            if country not in exclude and country not in ("IGO", "NGO", "MNC"):
+            if country not in exclude and country not in NOT_PLACES:
                 return country
         return ctx.dominant_country(exclude)
 

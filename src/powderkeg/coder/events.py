@@ -344,6 +344,8 @@ class Coder:
         target = [a for h in target_heads for a in self._target_actors(h, rule, ctx)]
         source_ids = {(a.start, a.text) for a in source}
         target = [a for a in target if (a.start, a.text) not in source_ids]
+        if not target and len(source) > 1 and rule.pos == "VERB" and self.lex.lemma(tok) in self.lex.kind("reciprocal"):
+            source, target = source[:1], source[1:]  # "Syrian forces and Kurdish fighters clashed"
         near = False
         if not target:
             target = self._nearest_target(tok, host, source_heads, ctx)
@@ -537,6 +539,10 @@ class Coder:
             host_mod = modality(cand.host, self.lex)
             _combine(mod, host_mod)
         source, target = cand.source, cand.target
+        if len(source) > 1 and target:
+            # "Armenia and Azerbaijan signed a ceasefire": a party the target phrase names is not a source too
+            taken = {(a.start, a.text) for a in target}
+            source = [a for a in source if (a.start, a.text) not in taken] or source
         if not source and mod.speaker is not None and rule.category in _VERBAL_CATEGORIES:
             source = self.actors.resolve(mod.speaker, ctx)  # "X said a request has been made"
         if not source and rule.category == "PROTEST" and self._asserted_occurrence(cand.trigger):
@@ -754,11 +760,12 @@ _ARMED = {"MIL", "COP", "REB", "UAF", "INS", "SEP", "SPY", "PKO"}
 def _armed(actors: list[Actor]) -> bool | None:
     if not actors:
         return None
-    return any((a.sector or "") in _ARMED for a in actors)
+    return any((a.sector or "") in _ARMED or a.country == "IMG" for a in actors)
 
 
 def _role(actors: list[Actor]) -> str | None:
-    roles = [taxonomy.sector_role(a.sector) for a in actors]
+    # an international militarised group (CAMEO "IMG": the Islamic State, al-Qaeda) is a non-state armed actor
+    roles = ["nonstate" if a.country == "IMG" else taxonomy.sector_role(a.sector) for a in actors]
     return next((r for r in roles if r), None)
 
 
