@@ -31,6 +31,8 @@ class Settings:
     verb_patterns: bool = True  # also code verbs with the PETRARCH CAMEO verb dictionary
     sentence_model: bool = True  # classify sentences no pattern coded (data/models/plover_sentence.json)
     sentence_model_threshold: float = 0.3  # the least probability the classifier must give
+    max_sentence_tokens: int = 200  # longer run-on "sentences" (tables, lists, unpunctuated text) are not coded
+    doc_time_budget: float = 30.0  # seconds coding one document may take; past it the document is skipped
 
 
 _ENV_PREFIX = "POWDERKEG_"

@@ -26,6 +26,11 @@ class Status(StrEnum):
     NO_CONTENT = "no_content"  # a page with no extractable report text
     INVALID = "invalid"  # a malformed record (e.g. a broken JSONL line)
     ERROR = "error"  # an unexpected failure, with its message
+    SKIPPED = "skipped"  # readable, but over a processing budget (e.g. the time to code one document)
+
+
+class CodingTimeout(RuntimeError):
+    """Coding a document took longer than its time budget (setting ``doc_time_budget``)."""
 
 
 def content_id(text: str) -> str:

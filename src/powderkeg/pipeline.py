@@ -6,6 +6,7 @@ CLI's ``ingest``, ``code`` and ``demo``, the library API, later the batch engine
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from powderkeg.config import Settings, load_settings
 from powderkeg.extract import extract, failed
-from powderkeg.model import Article, Document, Event, Status
+from powderkeg.model import Article, CodingTimeout, Document, Event, Status
 from powderkeg.sources.files import expand_paths, read_file
 from powderkeg.store import SentenceSpan, Store
 
@@ -74,7 +75,14 @@ class Pipeline:
         verbs = load_verbs() if self.settings.verb_patterns else None
         classifier = load_classifier() if self.settings.sentence_model else None
         lexicon = default_lexicon(tuple(self.settings.trigger_files))
-        return Coder(lexicon, dictionaries, verbs, classifier, self.settings.sentence_model_threshold)
+        return Coder(
+            lexicon,
+            dictionaries,
+            verbs,
+            classifier,
+            self.settings.sentence_model_threshold,
+            max_sentence_tokens=self.settings.max_sentence_tokens,
+        )
 
     # -- coding -----------------------------------------------------------------------------
 
@@ -112,7 +120,18 @@ class Pipeline:
                 yield Coded(article)
                 continue
             try:
-                events = coder.code(doc, article)
+                events = coder.code(doc, article, deadline=time.monotonic() + self.settings.doc_time_budget)
+                if coder.skipped_sentences:
+                    note = (
+                        f"{coder.skipped_sentences} run-on sentence(s) over {self.settings.max_sentence_tokens} "
+                        "tokens not coded (max_sentence_tokens)"
+                    )
+                    article.reason = f"{article.reason}; {note}" if article.reason else note
+            except CodingTimeout as exc:
+                article.status = Status.SKIPPED
+                article.reason = f"over the {self.settings.doc_time_budget:g} s coding budget (doc_time_budget): {exc}"
+                yield Coded(article, sentences(doc))
+                continue
             except Exception as exc:
                 article.status, article.reason = Status.ERROR, f"coding failed: {type(exc).__name__}: {exc}"
                 yield Coded(article, sentences(doc))

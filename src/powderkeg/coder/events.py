@@ -7,6 +7,7 @@ triggers of one event were joined) and the file and line of that rule in ``extra
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +26,7 @@ from powderkeg.coder.verbs import VerbDictionary, VerbMatch
 
 if TYPE_CHECKING:
     from powderkeg.coder.classifier import SentenceClassifier
-from powderkeg.model import Actor, Article, Event
+from powderkeg.model import Actor, Article, CodingTimeout, Event
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
 _VIOLENT_CATEGORIES = {"ASSAULT"}
@@ -147,8 +148,10 @@ class Coder:
         verbs: VerbDictionary | None = None,
         classifier: SentenceClassifier | None = None,
         classifier_threshold: float = 0.3,
+        max_sentence_tokens: int = 200,
     ) -> None:
         self.lex = lexicon
+        self.max_sentence_tokens = max_sentence_tokens
         self.dicts = dictionaries
         self.verbs = verbs
         self._last_match: VerbMatch | None = None
@@ -159,12 +162,22 @@ class Coder:
 
     # -- entry points -----------------------------------------------------------------------
 
-    def code(self, doc: Doc, article: Article) -> list[Event]:
+    def code(self, doc: Doc, article: Article, deadline: float | None = None) -> list[Event]:
+        """The events of a parsed article. ``deadline`` (a ``time.monotonic()`` value): past it,
+        :class:`CodingTimeout` is raised, so one pathological document cannot stall a batch.
+        Run-on "sentences" longer than ``max_sentence_tokens`` (tables, lists, text without
+        punctuation) are not coded; ``skipped_sentences`` counts them."""
         ctx = ArticleContext(published=article.published)
         ctx.countries = self.actors.article_countries(doc, article.published)
         events: list[Event] = []
         sents = [s for s in doc.sents if s.text.strip()]
+        self.skipped_sentences = 0
         for sent in sents:
+            if deadline is not None and time.monotonic() > deadline:
+                raise CodingTimeout(f"coding stopped at sentence {sent.start_char:,} of {len(doc.text):,} characters")
+            if len(sent) > self.max_sentence_tokens:
+                self.skipped_sentences += 1
+                continue
             found = self.code_sentence(sent, ctx, article)
             events.extend(found)
             ctx.previous = [a for e in found for a in e.source] or ctx.previous
@@ -217,10 +230,11 @@ class Coder:
         sentence_contexts = (
             self.lex.contexts([self.lex.lemma(t) for t in sent if not t.is_punct]) if candidates else set()
         )
+        sentence_dates = [e for e in sent.ents if e.label_ in ("DATE", "TIME")] if candidates else []
         events: list[Event] = []
         seen: set[tuple[object, ...]] = set()
         for cand in candidates:
-            event = self._finish(cand, sent, ctx, article, sentence_contexts)
+            event = self._finish(cand, sent, ctx, article, sentence_contexts, sentence_dates)
             if event is None:
                 continue
             key = (event.type, event.actual, tuple(a.code for a in event.source), tuple(a.code for a in event.target))
@@ -530,7 +544,13 @@ class Coder:
     # -- finishing --------------------------------------------------------------------------
 
     def _finish(
-        self, cand: Candidate, sent: Span, ctx: ArticleContext, article: Article, sentence_contexts: set[str]
+        self,
+        cand: Candidate,
+        sent: Span,
+        ctx: ArticleContext,
+        article: Article,
+        sentence_contexts: set[str],
+        sentence_dates: list[Span],
     ) -> Event | None:
         rule = cand.rule
         negation_is_trigger = any(c.kind == "neg" for c in rule.requires)
@@ -601,7 +621,7 @@ class Coder:
             mode = taxonomy.canonical_mode(category, mode)
         except ValueError:
             mode = None
-        day, precision, historical = self._date(cand, sent, ctx.published)
+        day, precision, historical = self._date(cand, sent, sentence_dates, ctx.published)
         if not historical:
             historical = self._in_past_war(cand.trigger)
         fatalities = injuries = None
@@ -702,15 +722,16 @@ class Coder:
         lemmas = {self.lex.lemma(doc[i]) for i in token_ids} | {doc[i].lower_ for i in token_ids}
         return next((mode for word, mode in table.items() if word in lemmas), None)
 
-    def _date(self, cand: Candidate, sent: Span, published: date | None) -> tuple[date | None, str | None, bool]:
-        """The event's date: a date expression in its clause or a governing one, else publication."""
+    def _date(
+        self, cand: Candidate, sent: Span, dates: list[Span], published: date | None
+    ) -> tuple[date | None, str | None, bool]:
+        """The event's date: a date expression (one of the sentence's DATE/TIME entities) in its
+        clause or a governing one, else publication."""
         chain = [cand.trigger, *cand.trigger.ancestors]
         if cand.host.i != cand.trigger.i:
             chain += [cand.host, *cand.host.ancestors]
         best: tuple[int, date, str, bool] | None = None
-        for ent in sent.ents:
-            if ent.label_ not in ("DATE", "TIME"):
-                continue
+        for ent in dates:
             attach = ent.root
             while attach.pos_ not in ("VERB", "AUX", "NOUN") or attach.i in range(ent.start, ent.end):
                 if attach.head.i == attach.i:
