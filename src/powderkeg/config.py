@@ -25,6 +25,8 @@ class Settings:
     max_bytes: int = 10_000_000  # documents larger than this are refused, not read
     max_chars: int = 900_000  # extracted text beyond this is refused (spaCy's own cap is 1M)
     batch_size: int = 32
+    # spaCy parser processes per batch (the parse is most of the work); 1 parses in-process
+    parse_processes: int = field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)))
     actor_dictionaries: tuple[str, ...] = field(default_factory=tuple)  # extra TABARI actor files
     agent_dictionaries: tuple[str, ...] = field(default_factory=tuple)
     trigger_files: tuple[str, ...] = field(default_factory=tuple)  # extra trigger pattern files

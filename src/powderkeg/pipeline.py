@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[str], None]
 
+# a batch this small is parsed in-process: starting parser processes would cost more than it saves
+_PARALLEL_FROM = 8
+
 
 @dataclass
 class Coded:
@@ -104,8 +107,10 @@ class Pipeline:
         coder = self.coder
         todo = [a for a in batch if a.status is Status.OK]
         parsed: dict[int, Doc | None] = {}
+        processes = self.settings.parse_processes if len(todo) >= _PARALLEL_FROM else 1
         try:
-            for article, doc in zip(todo, self.nlp.pipe(a.text for a in todo), strict=True):
+            texts = [a.text for a in todo]
+            for article, doc in zip(todo, self.nlp.pipe(texts, n_process=processes, batch_size=8), strict=True):
                 parsed[id(article)] = doc
         except Exception:  # one bad text must not sink the batch: parse one by one
             for a in todo:
