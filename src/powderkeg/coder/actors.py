@@ -7,7 +7,7 @@ place the story is about), "NATO's Kosovo Force (KFOR)" -> the IGO KFOR.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -98,17 +98,27 @@ class ActorResolver:
 
     def article_countries(self, doc_or_span: Iterable[Token], day: date | None) -> Counter[str]:
         """Country mentions (names and demonyms) in a text, for context."""
-        tokens = [t for t in doc_or_span if not t.is_space]
         counts: Counter[str] = Counter()
+        for by_sentence in self.country_mentions(doc_or_span, day).values():
+            counts.update(by_sentence)
+        return counts
+
+    def country_mentions(self, doc_or_span: Iterable[Token], day: date | None) -> dict[int, Counter[str]]:
+        """Country mentions (names and demonyms) in a text, by the start token of their sentence."""
+        tokens = [t for t in doc_or_span if not t.is_space]
+        found: dict[int, Counter[str]] = defaultdict(Counter)
+        if not tokens:
+            return found
+        sentence_of = {i: sent.start for sent in tokens[0].doc.sents for i in range(sent.start, sent.end)}
         for m in self.matches(tokens, day):
             if m.kind == "actor" and m.country:
-                counts[m.country] += 1
+                found[sentence_of[m.start]][m.country] += 1
         for t in tokens:
             if t.ent_type_ in ("NORP", "GPE") or t.pos_ in ("ADJ", "PROPN"):
                 c = self.demonym(t)
                 if c:
-                    counts[c] += 1
-        return counts
+                    found[sentence_of[t.i]][c] += 1
+        return found
 
     # -- phrases ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ triggers of one event were joined) and the file and line of that rule in ``extra
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -168,7 +169,10 @@ class Coder:
         Run-on "sentences" longer than ``max_sentence_tokens`` (tables, lists, text without
         punctuation) are not coded; ``skipped_sentences`` counts them."""
         ctx = ArticleContext(published=article.published)
-        ctx.countries = self.actors.article_countries(doc, article.published)
+        mentions = self.actors.country_mentions(doc, article.published)
+        for counts in mentions.values():
+            ctx.countries.update(counts)
+        ctx.sentence_countries = {s.start: mentions.get(s.start, Counter()) for s in doc.sents}
         events: list[Event] = []
         sents = [s for s in doc.sents if s.text.strip()]
         self.skipped_sentences = 0

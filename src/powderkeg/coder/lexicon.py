@@ -151,13 +151,21 @@ class Lexicon:
                 return candidate
         return lemma
 
+    @cached_property
+    def _contexts_by_first_word(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        index: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for phrase, hint in self.acled_context.items():
+            index[phrase[0]].append((phrase, hint))
+        return dict(index)
+
     def contexts(self, lemmas: list[str]) -> set[str]:
         """The ACLED context hints whose phrases occur in a run of lemmas."""
         found: set[str] = set()
-        for phrase, hint in self.acled_context.items():
-            n = len(phrase)
-            if any(tuple(lemmas[i : i + n]) == phrase for i in range(len(lemmas) - n + 1)):
-                found.add(hint)
+        index = self._contexts_by_first_word
+        for i, lemma in enumerate(lemmas):
+            for phrase, hint in index.get(lemma, ()):
+                if len(phrase) == 1 or tuple(lemmas[i : i + len(phrase)]) == phrase:
+                    found.add(hint)
         return found
 
     def rule_for_cameo(
