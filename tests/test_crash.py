@@ -1,6 +1,7 @@
 """Crash safety: ingestion killed with SIGKILL at random points and restarted ends with exactly the
 database an uninterrupted run gives: nothing lost, nothing twice."""
 
+import contextlib
 import json
 import os
 import random
@@ -56,6 +57,19 @@ def _snapshot(db: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
     return articles, events, actors
 
 
+def _wait_for_writes(db: Path, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Until the run is writing articles (its write-ahead log grows), or has ended."""
+    wal = db.with_name(db.name + ".wal")
+    started = time.time()
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError):
+            stat = wal.stat()
+            if stat.st_size > 0 and stat.st_mtime > started:  # written by this run, not left by the last
+                return
+        time.sleep(0.05)
+
+
 def _stored_articles(db: Path) -> int:
     try:
         con = duckdb.connect(str(db), read_only=True)
@@ -84,7 +98,8 @@ def test_killed_and_restarted_ingestion_equals_an_uninterrupted_one(tmp_path):
     partial: list[int] = []
     for _ in range(3):
         proc = _ingest(corpus, crashed)
-        time.sleep(rng.uniform(0.4, 0.95) * duration)  # model loading, mid-batch or mid-write: wherever it is
+        _wait_for_writes(crashed, proc, timeout=duration * 3 + 30)
+        time.sleep(rng.uniform(0.0, 0.3) * duration)  # mid-batch, mid-write: wherever it is
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
