@@ -1,5 +1,6 @@
-"""Documents from local files and folders: ``.html``/``.htm`` pages, ``.txt`` dumps and ``.jsonl``
-records (``{"id", "text", "title", "url", "published"}``, or ``"html"`` instead of ``"text"``).
+"""Documents from local files and folders: ``.html``/``.htm`` pages, ``.txt`` dumps, ``.jsonl``
+records (``{"id", "text", "title", "url", "published"}``, or ``"html"`` instead of ``"text"``), and
+web archives (``.warc``, ``.warc.gz``, ``.arc``, ``.arc.gz``: see :mod:`powderkeg.sources.warc`).
 
 Reading never raises on bad input: an unreadable file or line yields an already-failed Article.
 """
@@ -7,11 +8,15 @@ Reading never raises on bad input: an unreadable file or line yields an already-
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from powderkeg.config import Settings
 from powderkeg.extract import failed
 from powderkeg.model import Article, Document, Status
+from powderkeg.sources.warc import SUFFIXES as ARCHIVE_SUFFIXES
+from powderkeg.sources.warc import is_archive, read_archive
 
 KINDS = {".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "records"}
 
@@ -23,12 +28,14 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Article]
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in KINDS))
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and (p.suffix.lower() in KINDS or is_archive(p)))
+            )
         elif path.is_file():
-            if path.suffix.lower() in KINDS:
+            if path.suffix.lower() in KINDS or is_archive(path):
                 files.append(path)
             else:
-                known = ", ".join(KINDS)
+                known = ", ".join([*KINDS, *ARCHIVE_SUFFIXES])
                 problems.append(
                     failed(str(path), Status.INVALID, f"unsupported file type {path.suffix or '(none)'!r}; use {known}")
                 )
@@ -37,8 +44,14 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Article]
     return files, problems
 
 
-def read_file(path: Path, max_bytes: int) -> Iterator[Document | Article]:
-    """The documents in one file; records of a JSONL file one by one."""
+def read_file(
+    path: Path, max_bytes: int, settings: Settings | None = None, skipped: Counter[str] | None = None
+) -> Iterator[Document | Article]:
+    """The documents in one file; records of a JSONL file one by one; the pages of an archive,
+    extracted already (with ``settings``), its other records counted in ``skipped``."""
+    if is_archive(path):
+        yield from read_archive(path, settings or Settings(max_bytes=max_bytes), skipped)
+        return
     kind = KINDS[path.suffix.lower()]
     origin = str(path)
     if kind == "records":
