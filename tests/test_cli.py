@@ -140,3 +140,18 @@ def test_demo_ingests_the_shipped_samples(tmp_path):
     assert "THREATEN" in result.output and "ASSAULT" in result.output
     again = runner.invoke(app, ["demo", "--db", str(db)])
     assert again.exit_code == 0 and "0 new article(s)" in again.output
+
+
+def test_geoparse_gives_one_line_per_record_with_offsets(tmp_path):
+    text = "Police clashed with protesters in Zvecan, in northern Kosovo, on Monday."
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "k1", "text": text}) + "\n" + json.dumps({"id": "k2", "text": ""}) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["geoparse", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    assert first["id"] == "k1" and second["id"] == "k2" and second["places"] == []
+    by_text = {p["text"]: p for p in first["places"]}
+    assert by_text["Zvecan"]["country"] == "XKX"
+    for place in first["places"]:
+        assert text[place["start"] : place["end"]] == place["text"]

@@ -141,3 +141,14 @@ def test_event_9_brnabic_accuses_kfor(seed_events):
     e = find(events, "In response, Serbian Prime Minister Ana Brnabic", "ACCUSE")
     assert countries(e.source) == {"SRB"}
     assert countries(e.target) == {"IGO"}
+
+
+def test_events_1_6_and_7_are_placed(seed_events):
+    _, events = seed_events
+    request = find(events, "Serbia has formally made a request", "REQUEST")
+    assert request.location is not None and request.location.country == "XKX"
+    for start, category in (("Last week, Albanian-Kosovar officials", "MOBILIZE"),
+                            ("At least one Kosovar police officer", "ASSAULT")):  # fmt: skip
+        place = find(events, start, category).location
+        assert place is not None, f"{category} has no location"
+        assert (place.name, place.country, place.precision) == ("northern Kosovo", "XKX", "region")

@@ -35,6 +35,32 @@ class Settings:
     sentence_model_threshold: float = 0.3  # the least probability the classifier must give
     max_sentence_tokens: int = 200  # longer run-on "sentences" (tables, lists, unpunctuated text) are not coded
     doc_time_budget: float = 30.0  # seconds coding one document may take; past it the document is skipped
+    geoparse: bool = True  # place events with the offline gazetteer (built in the cache folder on first use)
+    # fetching (powderkeg fetch / watch); pages and feeds larger than max_bytes are cut off unread
+    user_agent: str = "powderkeg/0.1 (conflict-news event coder; honours robots.txt)"  # sent with every request
+    fetch_timeout: float = 20.0  # seconds allowed to connect, and between two reads of a response
+    fetch_deadline: float = 120.0  # seconds one request may take in all (a slow trickle is cut off)
+    fetch_retries: int = 2  # retries after a timeout, a connection error, HTTP 429 or 5xx
+    fetch_backoff: float = 1.0  # seconds before the first retry, doubled for each further one
+    fetch_max_retry_after: float = 60.0  # the longest Retry-After honoured; a longer one ends the retries
+    fetch_concurrency: int = 8  # requests in flight at once, all hosts together
+    host_concurrency: int = 2  # requests in flight at once to one host
+    host_delay: float = 1.0  # least seconds between the starts of two requests to one host
+    max_redirects: int = 5  # redirects followed per request
+    robots_txt: bool = True  # obey robots.txt (RFC 9309); turn off only for sites you run
+    # near-duplicate articles (stories)
+    dedupe_threshold: float = 0.5  # least estimated Jaccard similarity of word shingles for one story
+    dedupe_shingle: int = 3  # words per shingle
+    shard_bytes: int = 32_000_000  # batch: a JSONL file larger than this is cut into byte ranges this size
+    shard_retries: int = 2  # batch: a shard that fails is tried this many more times, then reported
+    alert_rules: str = ""  # escalation rules (YAML); empty: the packaged data/alert_rules.yaml
+    alerts_jsonl: str = ""  # append each new alert to this JSONL file; empty: no file
+    webhooks: tuple[str, ...] = field(default_factory=tuple)  # POST each new alert here (env: separated by spaces)
+    webhook_retries: int = 3  # retries of a failed webhook POST, with exponential backoff
+    webhook_timeout: float = 10.0  # seconds per webhook request
+    api_token: str = ""  # serve: the bearer token POST /api/ingest needs (16+ characters); empty: ingest off
+    api_max_request_bytes: int = 5_000_000  # serve: larger request bodies are refused (413)
+    api_max_page_size: int = 500  # serve: the most events one API page may hold
 
 
 _ENV_PREFIX = "POWDERKEG_"
@@ -56,6 +82,8 @@ def _coerce(name: str, value: Any) -> Any:
                 return False
             raise ValueError("expected true or false")
         if kind.startswith("tuple"):
+            if name == "webhooks" and isinstance(value, str):  # URLs hold ':', so not os.pathsep
+                return tuple(value.replace(",", " ").split())
             if isinstance(value, str):
                 return tuple(p for p in value.split(os.pathsep) if p)
             return tuple(str(v) for v in value)

@@ -138,6 +138,8 @@ class Event:
     confidence: float
     article_id: str = ""
     trigger: str = ""
+    trigger_start: int | None = None  # character offsets of the trigger word in the article text
+    trigger_end: int | None = None
     cameo: str | None = None
     quad: int | None = None
     intensity: float | None = None
@@ -194,6 +196,8 @@ class Event:
             "sentence_start": self.sentence_start,
             "sentence_end": self.sentence_end,
             "trigger": self.trigger,
+            "trigger_start": self.trigger_start,
+            "trigger_end": self.trigger_end,
             "article_id": self.article_id,
             "mentions": self.mentions,
             "sources": self.sources,

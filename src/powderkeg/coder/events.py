@@ -27,6 +27,7 @@ from powderkeg.coder.verbs import VerbDictionary, VerbMatch
 
 if TYPE_CHECKING:
     from powderkeg.coder.classifier import SentenceClassifier
+    from powderkeg.geo import Geoparser
 from powderkeg.model import Actor, Article, CodingTimeout, Event
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
@@ -150,8 +151,10 @@ class Coder:
         classifier: SentenceClassifier | None = None,
         classifier_threshold: float = 0.3,
         max_sentence_tokens: int = 200,
+        geoparser: Geoparser | None = None,
     ) -> None:
         self.lex = lexicon
+        self.geoparser = geoparser
         self.max_sentence_tokens = max_sentence_tokens
         self.dicts = dictionaries
         self.verbs = verbs
@@ -186,7 +189,22 @@ class Coder:
             events.extend(found)
             ctx.previous = [a for e in found for a in e.source] or ctx.previous
         self._code_demonstrations(events, sents)
+        if self.geoparser is not None and events:
+            self._locate(doc, events)
         return merge_mentions(events)
+
+    def _locate(self, doc: Doc, events: list[Event]) -> None:
+        """Each event's place: the place its trigger's clause names, else its sentence's, else
+        the article's focus (see :mod:`powderkeg.geo.locate`)."""
+        assert self.geoparser is not None
+        actor_countries = [a.country for e in events for a in (*e.source, *e.target) if a.country and not a.assumed]
+        places = self.geoparser.places(doc, actor_countries)
+        focus = self.geoparser.focus(places)
+        token_at = {t.idx: t.i for t in doc}
+        for event in events:
+            trigger_i = token_at.get(event.trigger_start) if event.trigger_start is not None else None
+            if trigger_i is not None:
+                event.location = self.geoparser.event_place(doc, trigger_i, places, focus)
 
     def _code_demonstrations(self, events: list[Event], sents: list[Span]) -> None:
         """Read each ACLED-coded event's sentence and the sentences either side for what ACLED
@@ -663,6 +681,8 @@ class Coder:
             confidence=_confidence(source, target, cand),
             article_id=article.article_id,
             trigger=cand.trigger.text,
+            trigger_start=cand.trigger.idx,
+            trigger_end=cand.trigger.idx + len(cand.trigger),
             cameo=cameo,
             quad=coding.quad,
             intensity=coding.intensity,

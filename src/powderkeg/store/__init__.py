@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import astuple, dataclass, fields
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from powderkeg.model import Article, Event, Status
+from powderkeg.model import Article, Event, Place, Status
 from powderkeg.store.schema import LATEST, MIGRATIONS
 
 _HAS_ACTOR = (
@@ -31,8 +32,32 @@ class SentenceSpan:
     text: str
 
 
+@dataclass
+class FetchState:
+    """What the last request for a URL gave (table ``fetch_state``): the validators for a
+    conditional GET, and whether the URL is done (``final``) or to be tried again."""
+
+    url: str
+    kind: str  # "feed" or "page"
+    outcome: str  # ok, not_modified, timeout, network, http_error, robots, redirects, too_large, ...
+    final: bool  # False: a transient failure, fetched again on the next run
+    checked_at: datetime
+    http_status: int | None = None
+    reason: str | None = None
+    final_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_sha1: str | None = None  # of the last body received
+    article_id: str | None = None  # the article the page gave
+    failures: int = 0  # transient failures in a row
+    fetched_at: datetime | None = None  # when a body was last received
+
+
 class Store:
     """A powderkeg database. Use :func:`open_store`; close it (or use ``with``) when done."""
+
+    merge_days = 1  # reports of one event may date it this many days apart (settings merge_days)
+    merge_km = 50.0  # ... and place it this far apart (settings merge_km)
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = str(path)
@@ -120,69 +145,160 @@ class Store:
                 ],
             )
             if sentences:
-                self.con.executemany(
-                    "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
+                self._insert_rows(
+                    "INSERT INTO sentences VALUES",
                     [[article.article_id, s.idx, s.start, s.end, s.text] for s in sentences],
                 )
-            for event in events:
-                self._insert_event(event)
+            self._insert_events(events)
+            self._merge_reports(article, events)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         return True
 
-    def _insert_event(self, event: Event) -> None:
-        loc = event.location
+    def _merge_reports(self, article: Article, events: Sequence[Event]) -> None:
+        """Count each real-world event once: an actual event of this article that another article
+        already reported (same category, same source and target country, dates at most
+        ``merge_days`` apart, places at most ``merge_km`` apart when both are placed) becomes a
+        mention of that earlier, canonical event, whose ``mentions`` and ``sources`` (articles)
+        grow. The first report stays canonical, so re-running in the same order gives the same
+        database."""
+        for event in events:
+            if not event.actual or not event.date:
+                continue
+            source = next((a.country for a in event.source if a.country), None)
+            target = next((a.country for a in event.target if a.country), None)
+            if source is None and target is None:
+                continue
+            day = date.fromisoformat(event.date)
+            candidates = self.con.execute(
+                "SELECT event_id, lat, lon, location_name, json_extract_string(json, '$.location.precision'), mode"
+                " FROM events WHERE type = ?"
+                " AND source_country IS NOT DISTINCT FROM ? AND target_country IS NOT DISTINCT FROM ?"
+                " AND article_id <> ? AND cluster_id IS NULL AND NOT (negated OR hypothetical OR historical)"
+                " AND date BETWEEN ? AND ? ORDER BY abs(date_diff('day', date, ?)), event_id",
+                [
+                    event.type,
+                    source,
+                    target,
+                    article.article_id,
+                    day - timedelta(days=self.merge_days),
+                    day + timedelta(days=self.merge_days),
+                    day,
+                ],
+            ).fetchall()
+            place = event.location
+            canonical = next(
+                (
+                    event_id
+                    for event_id, lat, lon, name, precision, mode in candidates
+                    if (not event.mode or not mode or event.mode == mode)  # a shooting is no stone-throwing
+                    and _same_place(place, Place(name or "", lat=lat, lon=lon, precision=precision), self.merge_km)
+                ),
+                None,
+            )
+            if canonical is not None:
+                self._add_mention(canonical, event)
+
+    def _add_mention(self, canonical: str, event: Event) -> None:
+        self.con.execute("UPDATE events SET cluster_id = ? WHERE event_id = ?", [canonical, event.event_id])
+        mentions, sources = self.con.execute(
+            "SELECT sum(mentions), count(DISTINCT article_id) FROM (SELECT mentions, article_id FROM events"
+            " WHERE event_id = ? UNION ALL SELECT mentions, article_id FROM events WHERE cluster_id = ?)",
+            [canonical, canonical],
+        ).fetchone()
+        row = self.con.execute("SELECT json FROM events WHERE event_id = ?", [canonical]).fetchone()
+        contract = json.loads(row[0])
+        contract["mentions"], contract["sources"] = int(mentions), int(sources)
+        contract.setdefault("reported_by", []).append({"event_id": event.event_id, "article_id": event.article_id})
         self.con.execute(
+            "UPDATE events SET mentions = ?, sources = ?, json = ? WHERE event_id = ?",
+            [int(mentions), int(sources), json.dumps(contract, ensure_ascii=False), canonical],
+        )
+        own = self.con.execute("SELECT json FROM events WHERE event_id = ?", [event.event_id]).fetchone()
+        mention = json.loads(own[0])
+        mention["mention_of"] = canonical
+        self.con.execute(
+            "UPDATE events SET json = ? WHERE event_id = ?", [json.dumps(mention, ensure_ascii=False), event.event_id]
+        )
+
+    def mentions(self, event_id: str) -> list[dict[str, Any]]:
+        """Every report of a real-world event, as contract dicts: the canonical event first, then
+        the mentions merged into it (``mention_of`` names the canonical one), in the order stored."""
+        canonical = self.con.execute(
+            "SELECT coalesce(cluster_id, event_id) FROM events WHERE event_id = ?", [event_id]
+        ).fetchone()
+        if canonical is None:
+            return []
+        rows = self.con.execute(  # two index lookups, not a scan for "a OR b"
+            "SELECT json FROM (SELECT json, 0 AS k, rowid AS r FROM events WHERE event_id = ?"
+            " UNION ALL SELECT json, 1, rowid FROM events WHERE cluster_id = ?) ORDER BY k, r",
+            [canonical[0], canonical[0]],
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def _insert_rows(self, insert: str, rows: list[list[Any]], suffix: str = "") -> None:
+        """One multi-row INSERT: a statement per row costs more than the row (much more on a busy CPU)."""
+        if not rows:
+            return
+        values = "(" + ", ".join("?" * len(rows[0])) + ")"
+        params = [value for row in rows for value in row]
+        self.con.execute(f"{insert} {', '.join([values] * len(rows))} {suffix}", params)
+
+    def _insert_events(self, events: Sequence[Event]) -> None:
+        rows: list[list[Any]] = []
+        actor_rows: list[list[Any]] = []
+        for event in events:
+            loc = event.location
+            rows.append(
+                [
+                    event.event_id,
+                    event.article_id,
+                    event.type,
+                    event.mode,
+                    event.cameo,
+                    event.quad,
+                    event.intensity,
+                    event.goldstein,
+                    event.acled_type,
+                    event.acled_subtype,
+                    next((a.country for a in event.source if a.country), None),
+                    next((a.country for a in event.target if a.country), None),
+                    date.fromisoformat(event.date) if event.date else None,
+                    event.date_precision,
+                    loc.name if loc else None,
+                    loc.lat if loc else None,
+                    loc.lon if loc else None,
+                    event.fatalities,
+                    event.injuries,
+                    event.negated,
+                    event.hypothetical,
+                    event.historical,
+                    event.sentence,
+                    event.sentence_start,
+                    event.sentence_end,
+                    event.rule,
+                    event.confidence,
+                    event.mentions,
+                    event.sources,
+                    json.dumps(event.to_dict(), ensure_ascii=False),
+                ]
+            )
+            actor_rows += [
+                [event.event_id, role, i, a.text, a.code, a.country, a.sector, a.org, a.ethnicity]
+                for role, actors in (("source", event.source), ("target", event.target))
+                for i, a in enumerate(actors)
+            ]
+        self._insert_rows(
             "INSERT INTO events (event_id, article_id, type, mode, cameo, quad, intensity, goldstein, acled_type,"
             " acled_subtype, source_country, target_country, date, date_precision, location_name, lat, lon,"
             " fatalities, injuries, negated, hypothetical, historical, sentence, sentence_start, sentence_end,"
-            " rule, confidence, mentions, sources, json)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            [
-                event.event_id,
-                event.article_id,
-                event.type,
-                event.mode,
-                event.cameo,
-                event.quad,
-                event.intensity,
-                event.goldstein,
-                event.acled_type,
-                event.acled_subtype,
-                next((a.country for a in event.source if a.country), None),
-                next((a.country for a in event.target if a.country), None),
-                date.fromisoformat(event.date) if event.date else None,
-                event.date_precision,
-                loc.name if loc else None,
-                loc.lat if loc else None,
-                loc.lon if loc else None,
-                event.fatalities,
-                event.injuries,
-                event.negated,
-                event.hypothetical,
-                event.historical,
-                event.sentence,
-                event.sentence_start,
-                event.sentence_end,
-                event.rule,
-                event.confidence,
-                event.mentions,
-                event.sources,
-                json.dumps(event.to_dict(), ensure_ascii=False),
-            ],
+            " rule, confidence, mentions, sources, json) VALUES",
+            rows,
+            "ON CONFLICT DO NOTHING",
         )
-        rows = [
-            [event.event_id, role, i, a.text, a.code, a.country, a.sector, a.org, a.ethnicity]
-            for role, actors in (("source", event.source), ("target", event.target))
-            for i, a in enumerate(actors)
-        ]
-        if rows:
-            self.con.executemany(
-                "INSERT INTO event_actors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows
-            )
+        self._insert_rows("INSERT INTO event_actors VALUES", actor_rows, "ON CONFLICT DO NOTHING")
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -195,7 +311,8 @@ class Store:
         actual_only: bool = True,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Events as contract dicts, newest first. ``dyad`` matches either direction."""
+        """Real-world events as contract dicts, newest first (a report merged into an earlier one is
+        not listed again: see :meth:`mentions`). ``dyad`` matches either direction."""
         where: list[str] = []
         params: list[Any] = []
         if dyad:
@@ -215,6 +332,7 @@ class Store:
             params.append(until)
         if actual_only:
             where.append("NOT (e.negated OR e.hypothetical OR e.historical)")
+        where.append("e.cluster_id IS NULL")  # each real-world event once; its mentions: Store.mentions
         sql = "SELECT e.json FROM events e JOIN articles a USING (article_id)"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -225,7 +343,7 @@ class Store:
 
     def articles(self, status: str | None = None) -> list[dict[str, Any]]:
         sql = (
-            "SELECT article_id, origin, doc_id, title, published, status, reason, n_events FROM articles"
+            "SELECT article_id, origin, doc_id, title, published, status, reason, n_events, story_id FROM articles"
             + (" WHERE status = ?" if status else "")
             + " ORDER BY ingested_at, article_id"
         )
@@ -242,6 +360,94 @@ class Store:
         out["events"] = int(row[0]) if row else 0
         return out
 
+    # -- fetch state ------------------------------------------------------------------------
+
+    def fetch_states(self, urls: Iterable[str]) -> dict[str, FetchState]:
+        """The stored fetch state of each of these URLs that has one."""
+        wanted = list(set(urls))
+        if not wanted:
+            return {}
+        names = [f.name for f in fields(FetchState)]
+        rows = self.con.execute(
+            f"SELECT {', '.join(names)} FROM fetch_state WHERE url IN (SELECT unnest(?))", [wanted]
+        ).fetchall()
+        return {row[0]: FetchState(**dict(zip(names, row, strict=True))) for row in rows}
+
+    def retry_pages(self, max_failures: int) -> list[FetchState]:
+        """Pages whose last try failed for a passing reason fewer than ``max_failures`` times in a
+        row, oldest first: to be tried again."""
+        names = [f.name for f in fields(FetchState)]
+        rows = self.con.execute(
+            f"SELECT {', '.join(names)} FROM fetch_state WHERE kind = 'page' AND NOT final AND failures < ?"
+            " ORDER BY checked_at, url",
+            [max_failures],
+        ).fetchall()
+        return [FetchState(**dict(zip(names, row, strict=True))) for row in rows]
+
+    def save_fetch_state(self, state: FetchState) -> None:
+        """Insert or replace the fetch state of a URL."""
+        names = [f.name for f in fields(FetchState)]
+        self.con.execute(
+            f"INSERT OR REPLACE INTO fetch_state ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            list(astuple(state)),
+        )
+
+    # -- stories (near-duplicate groups) ----------------------------------------------------
+
+    def set_stories(self, rows: Sequence[tuple[str, str | None, str, bytes]]) -> None:
+        """Record ``(article_id, story_id, scheme, signature)`` rows in one transaction. A None
+        story_id keeps the article's story and replaces only its MinHash signature."""
+        if not rows:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            stories = [(r[0], r[1]) for r in rows if r[1] is not None]
+            if stories:
+                self.con.execute(
+                    "UPDATE articles SET story_id = s.story_id"
+                    " FROM (SELECT unnest(?) AS article_id, unnest(?) AS story_id) s"
+                    " WHERE articles.article_id = s.article_id",
+                    [[a for a, _ in stories], [b for _, b in stories]],
+                )
+            self.con.execute(
+                "INSERT OR REPLACE INTO article_minhash SELECT unnest(?), unnest(?), unnest(?)",
+                [[r[0] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def story_signatures(self, scheme: str) -> list[tuple[str, str, bytes]]:
+        """``(article_id, story_id, signature)`` of the articles that have a story and a signature
+        of this scheme, in the order they were stored."""
+        return self.con.execute(
+            "SELECT a.article_id, a.story_id, m.signature FROM articles a JOIN article_minhash m USING (article_id)"
+            " WHERE a.story_id IS NOT NULL AND m.scheme = ? ORDER BY a.ingested_at, a.article_id",
+            [scheme],
+        ).fetchall()
+
+    def story_counts(self, scheme: str) -> tuple[int, int]:
+        """How many articles have a story and a signature of this scheme, and how many ok articles
+        lack one or the other."""
+        row = self.con.execute(
+            "SELECT count(*) FILTER (WHERE a.story_id IS NOT NULL AND m.scheme = ?),"
+            " count(*) FILTER (WHERE a.status = 'ok' AND (a.story_id IS NULL OR m.scheme IS NULL OR m.scheme <> ?))"
+            " FROM articles a LEFT JOIN article_minhash m USING (article_id)",
+            [scheme, scheme],
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def articles_without_signature(self, scheme: str) -> list[tuple[str, str | None, str]]:
+        """``(article_id, story_id, text)`` of the ok articles that lack a story or a signature of
+        this scheme (stored before stories existed, or by a run stopped half way), oldest first."""
+        return self.con.execute(
+            "SELECT a.article_id, a.story_id, a.text FROM articles a LEFT JOIN article_minhash m USING (article_id)"
+            " WHERE a.status = 'ok' AND (a.story_id IS NULL OR m.scheme IS NULL OR m.scheme <> ?)"
+            " ORDER BY a.ingested_at, a.article_id",
+            [scheme],
+        ).fetchall()
+
     def close(self) -> None:
         self.con.close()
 
@@ -255,3 +461,28 @@ class Store:
 def open_store(path: str | Path = "powderkeg.duckdb", read_only: bool = False) -> Store:
     """Open (creating and migrating as needed) a powderkeg database."""
     return Store(path, read_only=read_only)
+
+
+def _same_place(place: Place | None, other: Place, km: float) -> bool:
+    """Whether two reports place an event alike. Two towns are the same place only by name (or
+    a few km apart: spellings differ); a region or country report agrees with any place within
+    ``km``; an unknown place never keeps reports apart."""
+    if place is None or (other.lat is None and not other.name):
+        return True
+    if place.lat is not None and place.lon is not None and other.lat is not None and other.lon is not None:
+        apart = _distance_km(place.lat, place.lon, other.lat, other.lon)
+        if place.precision in _POINT_PRECISIONS and other.precision in _POINT_PRECISIONS:
+            return place.name.casefold() == other.name.casefold() or apart <= 5
+        return apart <= km
+    if place.name and other.name:
+        return place.name.casefold() == other.name.casefold()
+    return True
+
+
+_POINT_PRECISIONS = {"city", "district", "point"}
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))

@@ -84,6 +84,72 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX actors_country ON event_actors (country);
         """,
     ),
+    (
+        2,
+        "escalation alerts and their deliveries",
+        """
+        CREATE TABLE alerts (
+            alert_id      VARCHAR PRIMARY KEY,
+            rule          VARCHAR NOT NULL,
+            dyad          VARCHAR NOT NULL,
+            window_start  DATE NOT NULL,
+            window_end    DATE NOT NULL,
+            observed      INTEGER NOT NULL,
+            expected      DOUBLE NOT NULL,
+            p_value       DOUBLE NOT NULL,
+            score         DOUBLE NOT NULL,
+            json          JSON NOT NULL,
+            created_at    TIMESTAMP DEFAULT current_timestamp
+        );
+        CREATE TABLE alert_deliveries (
+            alert_id    VARCHAR NOT NULL,
+            sink        VARCHAR NOT NULL,
+            status      VARCHAR NOT NULL,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            last_error  VARCHAR,
+            updated_at  TIMESTAMP DEFAULT current_timestamp,
+            PRIMARY KEY (alert_id, sink)
+        );
+        CREATE INDEX alerts_rule ON alerts (rule, window_end);
+        """,
+    ),
+    (
+        3,
+        "fetch state of URLs; stories (near-duplicate groups) and MinHash signatures of articles",
+        """
+        CREATE TABLE fetch_state (
+            url            VARCHAR PRIMARY KEY,
+            kind           VARCHAR NOT NULL,
+            outcome        VARCHAR NOT NULL,
+            http_status    INTEGER,
+            reason         VARCHAR,
+            final          BOOLEAN NOT NULL,
+            final_url      VARCHAR,
+            etag           VARCHAR,
+            last_modified  VARCHAR,
+            content_sha1   VARCHAR,
+            article_id     VARCHAR,
+            failures       INTEGER NOT NULL DEFAULT 0,
+            fetched_at     TIMESTAMP,
+            checked_at     TIMESTAMP NOT NULL
+        );
+        ALTER TABLE articles ADD COLUMN story_id VARCHAR;
+        CREATE TABLE article_minhash (
+            article_id  VARCHAR PRIMARY KEY,
+            scheme      VARCHAR NOT NULL,
+            signature   BLOB NOT NULL
+        );
+        """,
+    ),
+    (
+        4,
+        "one real-world event reported by several articles: mentions point at their canonical event",
+        """
+        ALTER TABLE events ADD COLUMN cluster_id VARCHAR;
+        CREATE INDEX events_cluster ON events (cluster_id);
+        CREATE INDEX events_dyad_type ON events (type, source_country, target_country);
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
