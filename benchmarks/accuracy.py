@@ -13,6 +13,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+from report import write_section
+
 from powderkeg.evaluate import evaluate
 from powderkeg.pipeline import Pipeline
 
@@ -46,7 +48,7 @@ def main() -> None:
             continue
         report = evaluate(path, pipeline).to_dict()
         results[name] = report
-        lines.append(f"\n## {name}\n")
+        lines.append(f"\n### {name}\n")
         lines.append(
             f"{report['records']} records, {report['gold_events']} gold events, "
             f"{report['predicted_events']} actual events predicted, {report['seconds']} s.\n"
@@ -63,9 +65,8 @@ def main() -> None:
         json.dumps({k: {f: v.get("accuracy", v.get("f1")) for f, v in r["fields"].items()} for k, r in results.items()})
     )
     if args.write:
-        head = (ROOT / "docs" / "evaluation.head.md").read_text(encoding="utf-8")
-        stamp = f"\nMeasured {date.today().isoformat()} with `python benchmarks/accuracy.py --write`.\n"
-        (ROOT / "docs" / "evaluation.md").write_text(head + stamp + body + "\n", encoding="utf-8")
+        stamp = f"Measured {date.today().isoformat()} with `python benchmarks/accuracy.py --write`.\n"
+        write_section("evaluation.md", "coder", "## Event coding\n\n" + stamp + body)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Builds the store in DuckDB with ``INSERT ... SELECT`` from ``range()`` (no spaCy
 made up, with the columns and JSON the pipeline writes), serves it with a real uvicorn server on
 localhost, and times requests with one keep-alive HTTP client: ``GET /api/events?dyad=SRB,XKX``
 (the target: p95 under 100 ms) and other filters for comparison. Prints a table; ``--write``
-puts it in docs/api-performance.md.
+puts it in docs/performance.md.
 
     python benchmarks/api_latency.py [--events N] [--runs N] [--db PATH] [--write]
 
@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 import httpx
+from report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the test server helper: a uvicorn server in a thread
@@ -169,7 +170,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=200, help="timed requests for the dyad query")
     parser.add_argument("--db", type=Path, default=None, help="keep (and reuse) the store here")
-    parser.add_argument("--write", action="store_true", help="write the results into docs/api-performance.md")
+    parser.add_argument("--write", action="store_true", help="write the results into docs/performance.md")
     args = parser.parse_args()
 
     scratch = None
@@ -251,15 +252,9 @@ def main() -> None:
                 MARK_END,
             ]
         )
-        path = ROOT / "docs" / "api-performance.md"
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        if MARK_START in text and MARK_END in text:
-            head, rest = text.split(MARK_START, 1)
-            tail = rest.split(MARK_END, 1)[1]
-            text = head + section + tail
-        else:
-            text = (text.rstrip() + "\n\n" if text else "") + section + "\n"
-        path.write_text(text, encoding="utf-8")
+        path = write_section(
+            "performance.md", "api", "## HTTP API latency\n" + section.removeprefix(MARK_START).removesuffix(MARK_END)
+        )
         print(f"wrote {path}", file=sys.stderr)
 
 

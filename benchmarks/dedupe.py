@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from report import write_section
 
 from powderkeg import dedupe
 from powderkeg.config import Settings
@@ -159,7 +160,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="articles in all, the corpus's included")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--follow-ups", type=float, default=0.05, help="share of follow-ups")
-    parser.add_argument("--write", action="store_true", help="write docs/dedupe-performance.md")
+    parser.add_argument("--write", action="store_true", help="write the results into docs/performance.md")
     args = parser.parse_args()
 
     records = [json.loads(line) for line in args.corpus.open(encoding="utf-8") if line.strip()]
@@ -291,7 +292,7 @@ def main() -> None:
             "short report pass it and join the report's story, which is most of the precision lost. A higher "
             "`dedupe_threshold` trades one for the other, as the second table shows.\n"
         )
-        (ROOT / "docs" / "dedupe-performance.md").write_text(text, encoding="utf-8")
+        write_section("performance.md", "dedupe", text)
 
 
 if __name__ == "__main__":

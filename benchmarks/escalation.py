@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from report import write_section
 
 from powderkeg.alerts import Params, episodes, load_rules, scan
 
@@ -146,7 +147,7 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, default=None, help="override alpha")
     parser.add_argument("--dispersion-min", type=float, default=None, help="override dispersion_min")
     parser.add_argument("--weekday-prior", type=float, default=None, help="override weekday_prior")
-    parser.add_argument("--write", action="store_true", help="write docs/escalation-results.md")
+    parser.add_argument("--write", action="store_true", help="write the results into docs/evaluation.md")
     args = parser.parse_args()
 
     params = load_rules(args.rules).defaults
@@ -161,8 +162,7 @@ def main() -> None:
     text = render(result, params, args.years, args.trials, args.seed, time.perf_counter() - start)
     print(text)
     if args.write:
-        path = ROOT / "docs" / "escalation-results.md"
-        path.write_text(text + "\n", encoding="utf-8")
+        path = write_section("evaluation.md", "escalation", text)
         print(f"\nwrote {path.relative_to(ROOT)}")
 
 

@@ -13,7 +13,7 @@
 - Speed: the share of time spent geoparsing next to spaCy parsing on ../shared/corpus/news_en.jsonl,
   the gazetteer's open time and memory, and (with --build) the time to build the index.
 
-``--write`` writes ``docs/geoparsing-results.md``. ``--docs DIR`` keeps the spaCy parses of the gold
+``--write`` writes the results into ``docs/evaluation.md``. ``--docs DIR`` keeps the spaCy parses of the gold
 texts between runs (the parse is the slow part).
 """
 
@@ -30,6 +30,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+from report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GOLD = ROOT.parent / "shared" / "gold"
@@ -278,7 +280,7 @@ def main() -> None:
     parser.add_argument("--errors", type=int, default=0, help="print up to N errors per measure")
     parser.add_argument("--build", action="store_true", help="also time a fresh build of the gazetteer index")
     parser.add_argument("--no-speed", action="store_true", help="skip the corpus timing")
-    parser.add_argument("--write", action="store_true", help="write docs/geoparsing-results.md")
+    parser.add_argument("--write", action="store_true", help="write the results into docs/evaluation.md")
     args = parser.parse_args()
 
     from powderkeg.config import load_settings
@@ -380,8 +382,7 @@ def write_doc(table: str, event: dict, speed: dict, load: dict, build_seconds: f
         f"\nMeasured {date.today().isoformat()} with `python benchmarks/geoparse.py --write{flags}` "
         "on a 2-core machine.\n"
     )
-    target = ROOT / "docs" / "geoparsing-results.md"
-    target.write_text("\n".join(body) + "\n", encoding="utf-8")
+    target = write_section("evaluation.md", "geoparsing", "\n".join(body))
     print(f"wrote {target}")
 
 

@@ -16,6 +16,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from report import write_section
+
 from powderkeg.extract import extract
 from powderkeg.model import Document
 from powderkeg.pipeline import Pipeline
@@ -29,7 +31,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3, help="coding passes; the median is reported")
-    parser.add_argument("--write", action="store_true", help="write docs/performance.md")
+    parser.add_argument("--write", action="store_true", help="write the results into docs/performance.md")
     args = parser.parse_args()
 
     records = [json.loads(line) for line in args.corpus.open(encoding="utf-8") if line.strip()][: args.limit]
@@ -75,14 +77,14 @@ def main() -> None:
     print(table)
     if args.write:
         text = (
-            "# Performance\n\n"
+            "## Parsing and coding\n\n"
             f"Measured {date.today().isoformat()} by `python benchmarks/speed.py --write` on "
             f"`{args.corpus.name}` (2 cores, CPU only, spaCy model `{pipeline.settings.spacy_model}`).\n\n"
             + table
             + "\n\nThe coder runs on the parsed documents; its cost is given as a share of the spaCy parse,"
             " which dominates. Coding is single-threaded Python; the parse uses spaCy's defaults.\n"
         )
-        (ROOT / "docs" / "performance.md").write_text(text, encoding="utf-8")
+        write_section("performance.md", "coding", text)
 
 
 if __name__ == "__main__":

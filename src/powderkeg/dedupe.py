@@ -18,7 +18,7 @@ Incremental by design: a new article is matched against everything stored before
 id never changes once given, so re-running anything leaves the stories as they are. The index is
 not kept on disk: the signatures are (table ``article_minhash``, 512 bytes an article), and the
 LSH index is rebuilt from them when a run starts, which takes under a second for 10,000 articles
-and about 8 KB of memory an article (``docs/dedupe-performance.md``). Articles stored before
+and about 8 KB of memory an article (``docs/performance.md``). Articles stored before
 stories existed, or by a run stopped between storing an article and giving it a story, are given
 theirs at that point, in the order they were stored. Changing ``dedupe_shingle`` makes new
 signatures for the stored articles but keeps their stories; ``dedupe_threshold`` applies to
