@@ -218,8 +218,8 @@ def _side_sql(side: Side, role: str) -> tuple[str, list[Any]]:
             conditions.append("lower(x.ethnicity) = ?")
             params.append(f.ethnicity)
         alternatives.append("(" + " AND ".join(conditions) + ")")
-    sql = (
-        "EXISTS (SELECT 1 FROM event_actors x WHERE x.event_id = e.event_id AND x.role = ? AND ("
+    sql = (  # an uncorrelated IN: one hash semi-join over the actors, not a lookup per event
+        "e.event_id IN (SELECT x.event_id FROM event_actors x WHERE x.role = ? AND ("
         + " OR ".join(alternatives)
         + "))"
     )

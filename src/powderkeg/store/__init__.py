@@ -15,8 +15,12 @@ import duckdb
 from powderkeg.model import Article, Event, Place, Status
 from powderkeg.store.schema import LATEST, MIGRATIONS
 
-_HAS_ACTOR = (
-    "EXISTS (SELECT 1 FROM event_actors x WHERE x.event_id = e.event_id AND x.role = '{role}' AND x.country = ?)"
+# events with a source actor of one country and a target actor of the other, either way round: one
+# join over the actors of those two countries (a semi-join, not a correlated lookup per event)
+_DYAD = (
+    "e.event_id IN (SELECT s.event_id FROM event_actors s JOIN event_actors t ON s.event_id = t.event_id"
+    " WHERE s.role = 'source' AND t.role = 'target' AND s.country IN (?, ?) AND t.country IN (?, ?)"
+    " AND (s.country <> t.country OR ? = ?))"  # a dyad within one country (XKX, XKX) pairs it with itself
 )
 
 
@@ -317,10 +321,8 @@ class Store:
         params: list[Any] = []
         if dyad:
             a, b = (c.upper() for c in dyad)
-            has_source = _HAS_ACTOR.format(role="source")
-            has_target = _HAS_ACTOR.format(role="target")
-            where.append(f"(({has_source} AND {has_target}) OR ({has_source} AND {has_target}))")
-            params += [a, b, b, a]
+            where.append(_DYAD)
+            params += [a, b, a, b, a, b]
         if event_type:
             where.append("e.type = ?")
             params.append(event_type.upper())
