@@ -335,13 +335,23 @@ class Store:
         if actual_only:
             where.append("NOT (e.negated OR e.hypothetical OR e.historical)")
         where.append("e.cluster_id IS NULL")  # each real-world event once; its mentions: Store.mentions
-        sql = "SELECT e.json FROM events e JOIN articles a USING (article_id)"
+        column = "e.event_id" if limit else "e.json"
+        sql = f"SELECT {column} FROM events e JOIN articles a USING (article_id)"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY coalesce(e.date, a.published) DESC NULLS LAST, e.article_id, e.sentence_start, e.event_id"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [json.loads(r[0]) for r in self.con.execute(sql, params).fetchall()]
+        if not limit:
+            return [json.loads(r[0]) for r in self.con.execute(sql, params).fetchall()]
+        # a page: its ids first, then their JSON (reading the JSON of every match before the sort
+        # costs more than the sort)
+        sql += f" LIMIT {int(limit)}"
+        ids = [r[0] for r in self.con.execute(sql, params).fetchall()]
+        if not ids:
+            return []
+        found = dict(
+            self.con.execute("SELECT event_id, json FROM events WHERE event_id IN (SELECT unnest(?))", [ids]).fetchall()
+        )
+        return [json.loads(found[i]) for i in ids]
 
     def articles(self, status: str | None = None) -> list[dict[str, Any]]:
         sql = (
