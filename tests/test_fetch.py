@@ -113,9 +113,9 @@ def test_feeds_are_fetched_and_every_failure_is_recorded(pipeline, site, fetcher
     assert len(wire) == 1 and None not in wire
     others = [got[p]["story_id"] for p in ok if "wire" not in p]
     assert len(set(others)) == len(others) and not wire & set(others)
-    # ... and the attack it leads with is one event, reported by all three articles
-    lead = min(wire_events, key=lambda e: (e["sentence_start"], -e["sources"]))
-    assert lead["sources"] == 3, [(e["sentence"][:60], e["sources"]) for e in wire_events]
+    # ... and the attack it reports is one event, reported by all three articles (the pages arrive
+    # in any order, so which report is the canonical one varies)
+    assert max(e["sources"] for e in wire_events) == 3, [(e["sentence"][:60], e["sources"]) for e in wire_events]
 
     assert report.stored == 7 and report.feeds == 3 and not report.failed_all
     assert len(report.problems) == 6
