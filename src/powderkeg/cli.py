@@ -72,20 +72,19 @@ def _pipeline(settings):  # noqa: ANN001, ANN202
     return pipeline
 
 
+def _progress(verb: str, unit: str, with_description: bool = True) -> Progress:
+    """The progress bar of a long command: done/total units, time, the current item; shown only on
+    a terminal, gone when done."""
+    columns = [TextColumn(f"[bold]{verb}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit), TimeElapsedColumn()]
+    if with_description:
+        columns.append(TextColumn("{task.description}"))
+    return Progress(*columns, console=err, transient=True, disable=not err.is_terminal)
+
+
 def _run_ingest(paths: list[str], db: str, settings) -> int:  # noqa: ANN001
     pipeline = _pipeline(settings)
     with _open_store(db) as store:
-        progress = Progress(
-            TextColumn("[bold]ingest"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("files"),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
+        progress = _progress("ingest", "files")
         with progress:
             task = progress.add_task("", total=None)
             report = pipeline.ingest(
@@ -168,17 +167,7 @@ def fetch(
     settings = _settings(db=db, user_agent=user_agent, fetch_timeout=timeout, max_bytes=max_bytes)
     pipeline = _pipeline(settings)
     with _open_store(settings.db) as store:
-        progress = Progress(
-            TextColumn("[bold]fetch"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("URLs"),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
+        progress = _progress("fetch", "URLs")
         with progress:
             task = progress.add_task("", total=None)
             report = pipeline.fetch(
@@ -566,17 +555,7 @@ def batch(
         shard_retries=retries,
     )
     pipeline = _pipeline(settings) if engine is Engine.local else None
-    progress = Progress(
-        TextColumn(f"[bold]batch ({engine.value})"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("shards"),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = _progress(f"batch ({engine.value})", "shards")
 
     def shard_done(outcome) -> None:  # noqa: ANN001
         name = outcome.origin.rsplit("/", 1)[-1]
@@ -638,16 +617,7 @@ def load(
     batch_module = _batch_module()
     settings = _settings(db=db)
     with _open_store(settings.db) as store:
-        progress = Progress(
-            TextColumn("[bold]load"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("shards"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
+        progress = _progress("load", "shards", with_description=False)
         try:
             with progress:
                 task = progress.add_task("", total=None)

@@ -888,7 +888,8 @@ DEFAULT_ACTOR_FILES = (
 DEFAULT_AGENT_FILES = ("phoenix/Phoenix.agents.txt", "powderkeg.agents.txt")
 
 
-def _data_dir() -> Traversable:
+def data_dir() -> Traversable:
+    """The package's ``data`` folder (installed or in a source tree)."""
     try:
         base = resources.files("powderkeg") / "data"
         if base.is_dir():
@@ -900,21 +901,21 @@ def _data_dir() -> Traversable:
 
 def default_actor_sources() -> list[Traversable]:
     """The shipped actor files that exist, in load order."""
-    root = _data_dir() / "dictionaries"
+    root = data_dir() / "dictionaries"
     paths = [root.joinpath(*name.split("/")) for name in DEFAULT_ACTOR_FILES]
     return [p for p in paths if p.is_file()]
 
 
 def default_agent_sources() -> list[Traversable]:
     """The shipped agent files that exist, in load order (powderkeg.agents.txt optional)."""
-    root = _data_dir() / "dictionaries"
+    root = data_dir() / "dictionaries"
     paths = [root.joinpath(*name.split("/")) for name in DEFAULT_AGENT_FILES]
     return [p for p in paths if p.is_file()]
 
 
 def default_countries_source() -> Traversable:
     """The shipped ``countries.tsv``."""
-    return _data_dir() / "countries.tsv"
+    return data_dir() / "countries.tsv"
 
 
 def cache_dir() -> Path | None:

@@ -39,6 +39,8 @@ from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from powderkeg.coder.dictionaries import cache_dir, data_dir
+
 __all__ = [
     "Extent",
     "GazPlace",
@@ -147,19 +149,9 @@ def _usable_alternate(name: str, key: str) -> bool:
 # -- data files -----------------------------------------------------------------------------
 
 
-def _data_dir() -> Traversable:
-    try:
-        base = resources.files("powderkeg") / "data"
-        if base.is_dir():
-            return base
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "data"
-
-
 def data_file(name: str) -> Traversable:
     """A file of ``data/geo``."""
-    return _data_dir() / "geo" / name
+    return data_dir() / "geo" / name
 
 
 def read_tsv(source: Traversable | Path) -> Iterator[list[str]]:
@@ -181,7 +173,7 @@ def _fingerprint() -> str:
     for name in DATA_FILES:
         digest.update(f"|{name}|".encode())
         digest.update(data_file(name).read_bytes())
-    countries = _data_dir() / "countries.tsv"
+    countries = data_dir() / "countries.tsv"
     if countries.is_file():
         digest.update(countries.read_bytes())
     return digest.hexdigest()[:20]
@@ -190,8 +182,6 @@ def _fingerprint() -> str:
 def default_index_path() -> Path:
     """Where the index is kept: the powderkeg cache directory (``POWDERKEG_CACHE_DIR``, else
     ``~/.cache/powderkeg``), or a temporary directory when caching is disabled."""
-    from powderkeg.coder.dictionaries import cache_dir
-
     where = cache_dir() or Path(tempfile.gettempdir()) / f"powderkeg-{os.getuid() if hasattr(os, 'getuid') else 0}"
     return where / f"gazetteer-{_fingerprint()}.sqlite"
 

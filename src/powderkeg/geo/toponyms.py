@@ -21,7 +21,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from powderkeg.geo.gazetteer import Gazetteer, _data_dir, data_file, name_key, read_tsv
+from powderkeg.coder.dictionaries import data_dir
+from powderkeg.geo.gazetteer import Gazetteer, data_file, name_key, read_tsv
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -151,7 +152,7 @@ class Demonyms:
 
 
 def load_demonyms(gazetteer: Gazetteer) -> Demonyms:
-    return Demonyms.read(_data_dir() / "countries.tsv", data_file("demonyms.tsv"), gazetteer.iso2)
+    return Demonyms.read(data_dir() / "countries.tsv", data_file("demonyms.tsv"), gazetteer.iso2)
 
 
 # -- recognition ------------------------------------------------------------------------------
