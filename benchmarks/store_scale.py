@@ -12,9 +12,10 @@ one process with a warm connection:
 - all reports of one event (``Store.mentions``);
 - a dyad's weekly conflict series (``series.dyad_series``, what ``powderkeg dyad`` runs).
 
-``--write`` puts the table into docs/performance.md.
+``benchmarks/proof.py`` runs it with the throughput and robustness measures and writes them all into
+docs/performance.md.
 
-    python benchmarks/store_scale.py [--sizes 1000000 10000000] [--runs 20] [--write]
+    python benchmarks/store_scale.py [--sizes 1000000 10000000] [--runs 20]
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from datetime import date
 from pathlib import Path
 
 from api_latency import build
-from report import machine, write_section
 
 from powderkeg.series import dyad_series, parse_dyad
 from powderkeg.store import open_store
@@ -70,39 +70,32 @@ def measure(n: int, runs: int) -> tuple[float, float, list[tuple[str, float, flo
     return build_s, size_mb, rows
 
 
+def table(results: dict[int, tuple[float, float, list[tuple[str, float, float]]]]) -> str:
+    sizes = list(results)
+    header = "| query | " + " | ".join(f"{n:,} events: median / p95" for n in sizes) + " |"
+    lines = [header, "|---|" + "---|" * len(sizes)]
+    names = [name for name, _, _ in results[sizes[0]][2]]
+    for i, name in enumerate(names):
+        cells = [f"{results[n][2][i][1]:.0f} / {results[n][2][i][2]:.0f} ms" for n in sizes]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| building the synthetic store | "
+        + " | ".join(f"{results[n][0]:.0f} s, {results[n][1]:,.0f} MB" for n in sizes)
+        + " |"
+    )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
     args = parser.parse_args()
-
     results = {}
     for n in args.sizes:
         print(f"building {n:,} events ...", flush=True)
         results[n] = measure(n, args.runs)
-        print(results[n], flush=True)
-    header = "| query | " + " | ".join(f"{n:,} events: median / p95" for n in args.sizes) + " |"
-    lines = [header, "|---|" + "---|" * len(args.sizes)]
-    names = [name for name, _, _ in results[args.sizes[0]][2]]
-    for i, name in enumerate(names):
-        cells = [f"{results[n][2][i][1]:.0f} / {results[n][2][i][2]:.0f} ms" for n in args.sizes]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append(
-        "| building the synthetic store | "
-        + " | ".join(f"{results[n][0]:.0f} s, {results[n][1]:,.0f} MB" for n in args.sizes)
-        + " |"
-    )
-    table = "\n".join(lines)
-    print(table)
-    if args.write:
-        body = (
-            "## Store at scale\n\n"
-            f"Measured {date.today().isoformat()} by `python benchmarks/store_scale.py --write` on {machine()}: "
-            "synthetic events (1% Serbia-Kosovo, 60 countries, ten years), one warm read-only connection, "
-            f"{args.runs} runs per query (fewer for the series).\n\n" + table + "\n"
-        )
-        write_section("performance.md", "store_scale", body)
+    print(table(results))
 
 
 if __name__ == "__main__":

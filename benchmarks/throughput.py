@@ -8,9 +8,10 @@ stored) to about --articles articles, then measures one after the other:
    (reading, extraction, parsing, coding, storing), with the configured settings.
 
 and reports articles/s, sentences/s, their ratio and peak memory (each measure runs in a fresh process;
-its parser processes counted apart). ``--write`` puts the table into docs/performance.md.
+its parser processes counted apart). ``benchmarks/proof.py`` runs it with the store and robustness
+measures and writes them all into docs/performance.md.
 
-    python benchmarks/throughput.py [--articles 10000] [--write]
+    python benchmarks/throughput.py [--articles 10000]
 """
 
 from __future__ import annotations
@@ -22,10 +23,7 @@ import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date
 from pathlib import Path
-
-from report import machine, write_section
 
 from powderkeg.pipeline import Pipeline
 from powderkeg.store import open_store
@@ -77,18 +75,13 @@ def end_to_end(corpus: Path, db: Path) -> tuple[float, dict, dict, int, float, f
     return seconds, dict(report.statuses), counts, stored_sentences, own, children, pipeline.settings.parse_processes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--articles", type=int, default=10_000)
-    parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
-    args = parser.parse_args()
-
+def measure(corpus_path: Path, n_articles: int) -> dict:
+    """Both measures on the same texts, one after the other, each in a fresh process."""
     model = Pipeline().settings.spacy_model
     spawn = multiprocessing.get_context("spawn")  # each measure in a fresh process: its own peak memory
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.jsonl"
-        texts = build_corpus(args.corpus, args.articles, corpus)
+        texts = build_corpus(corpus_path, n_articles, corpus)
         with ProcessPoolExecutor(1, mp_context=spawn) as pool:
             bare_s, bare_sentences, bare_peak = pool.submit(bare_spacy, texts, model).result()
         print(f"bare spaCy: {bare_s:.1f} s", flush=True)
@@ -97,46 +90,60 @@ def main() -> None:
                 end_to_end, corpus, Path(tmp) / "throughput.duckdb"
             ).result()
         print(f"end to end: {e2e_s:.1f} s", flush=True)
+    return {
+        "model": model,
+        "articles": n_articles,
+        "corpus": corpus_path.name,
+        "bare_s": bare_s,
+        "bare_sentences": bare_sentences,
+        "bare_peak": bare_peak,
+        "e2e_s": e2e_s,
+        "statuses": statuses,
+        "counts": counts,
+        "stored_sentences": stored_sentences,
+        "own": own,
+        "children": children,
+        "processes": processes,
+    }
 
-    n = args.articles
+
+def table(m: dict) -> str:
+    n = m["articles"]
+    bare_s, e2e_s = m["bare_s"], m["e2e_s"]
+    total = m["own"] + m["processes"] * m["children"]
     rows = [
-        ("articles", f"{n:,} ({args.corpus.name} repeated)"),
-        ("sentences (spaCy)", f"{bare_sentences:,}"),
+        ("articles", f"{n:,} ({m['corpus']} repeated)"),
+        ("sentences (spaCy)", f"{m['bare_sentences']:,}"),
         (
             "bare spaCy `nlp.pipe`, 1 process",
-            f"{bare_s:.1f} s: {n / bare_s:.1f} articles/s, {bare_sentences / bare_s:.0f} sentences/s",
+            f"{bare_s:.1f} s: {n / bare_s:.1f} articles/s, {m['bare_sentences'] / bare_s:.0f} sentences/s",
         ),
         (
             "powderkeg end to end (`ingest`)",
-            f"{e2e_s:.1f} s: {n / e2e_s:.1f} articles/s, {stored_sentences / e2e_s:.0f} sentences/s",
+            f"{e2e_s:.1f} s: **{n / e2e_s:.1f} articles/s**, {m['stored_sentences'] / e2e_s:.0f} sentences/s",
         ),
-        ("end to end / bare spaCy", f"{bare_s / e2e_s:.2f}x"),
+        ("end to end / bare spaCy", f"**{bare_s / e2e_s:.2f}x**"),
         (
             "articles stored (ok)",
-            f"{counts.get('ok', 0):,}; events {counts.get('events', 0):,}; statuses {statuses}",
+            f"{m['counts'].get('ok', 0):,}; events {m['counts'].get('events', 0):,}; statuses {m['statuses']}",
         ),
-        ("parser processes", f"{processes}"),
+        ("parser processes", f"{m['processes']}"),
         (
-            "peak memory",
-            f"end to end: {own:.0f} MB main process, {children:.0f} MB largest parser process; "
-            f"bare spaCy: {bare_peak:.0f} MB",
+            "peak memory, end to end",
+            f"**{total:,.0f} MB** at most in all: {m['own']:.0f} MB main process + {m['processes']} x "
+            f"{m['children']:.0f} MB (the largest parser process)",
         ),
+        ("peak memory, bare spaCy", f"{m['bare_peak']:,.0f} MB (`nlp.pipe` defaults: batches of 1,000 documents)"),
     ]
-    table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-    print(table)
-    if args.write:
-        body = (
-            "## Throughput: end to end against the parser\n\n"
-            f"Measured {date.today().isoformat()} by `python benchmarks/throughput.py --write` on {machine()}; "
-            f"spaCy model `{model}`. The two measures run one after the other, each in a fresh process, "
-            "on the same texts.\n\n"
-            + table
-            + "\n\nTargets (issue 9): end to end at least as fast as the bare spaCy pipeline, at least 20 articles/s, "
-            "peak memory under 1.5 GB. The parse is most of the work; powderkeg parses each batch in "
-            "`parse_processes` spaCy processes (2 on this machine) while the main process extracts, codes and "
-            "stores, which is how it beats a bare one-process `nlp.pipe`.\n"
-        )
-        write_section("performance.md", "throughput", body, title="Performance")
+    return "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--articles", type=int, default=10_000)
+    args = parser.parse_args()
+    print(table(measure(args.corpus, args.articles)))
 
 
 if __name__ == "__main__":

@@ -531,3 +531,45 @@ def test_serve_without_a_database_says_what_to_do(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1
     assert "no database" in result.output and "powderkeg ingest" in result.output
+
+
+def test_reads_are_answered_while_an_ingest_is_writing(tmp_path, pipeline, monkeypatch):
+    """An ingest holds the database's one writer for as long as it stores; readers are not kept
+    waiting, and see the database as it was until the write commits."""
+    from powderkeg.store import Store
+
+    db = tmp_path / "busy.duckdb"
+    writing, release = threading.Event(), threading.Event()
+    merge = Store._merge_reports
+
+    def held_merge(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        merge(self, *args, **kwargs)
+        writing.set()  # the article's rows are inserted, the transaction not committed
+        assert release.wait(timeout=60)
+
+    monkeypatch.setattr(Store, "_merge_reports", held_merge)
+    app = create_app(Settings(db=str(db), api_token=TOKEN), pipeline=pipeline)
+    body = {"text": "Rebels attacked a police station in Goma on Monday.", "published": "2024-03-06", "id": "held"}
+    answers: list[httpx.Response] = []
+    with serving(app) as base:
+        post = threading.Thread(
+            target=lambda: answers.append(
+                httpx.post(f"{base}/api/ingest", json=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+            )
+        )
+        post.start()
+        try:
+            assert writing.wait(timeout=60), "the ingest never reached its write"
+            for _ in range(3):
+                events = httpx.get(f"{base}/api/events", timeout=10)
+                assert events.status_code == 200 and events.json()["events"] == []
+                assert httpx.get(f"{base}/api/meta", timeout=10).status_code == 200
+            assert post.is_alive() and not answers, "the reads were answered while the write was still open"
+        finally:
+            release.set()
+            post.join(timeout=60)
+        assert answers and answers[0].status_code == 200, answers
+        stored = answers[0].json()
+        assert stored["stored"] is True and stored["events"]
+        after = httpx.get(f"{base}/api/events", timeout=10).json()["events"]
+        assert [e["event_id"] for e in after] == stored["events"]

@@ -36,7 +36,7 @@ def _write_corpus(folder: Path, n_files: int = 8, per_file: int = 6) -> None:
 
 
 def _ingest(folder: Path, db: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "POWDERKEG_BATCH_SIZE": "4"}
+    env = {**os.environ, "POWDERKEG_BATCH_SIZE": "4", "POWDERKEG_STORE_BATCH": "4"}
     return subprocess.Popen(
         [sys.executable, "-m", "powderkeg", "ingest", str(folder), "--db", str(db)],
         env=env,

@@ -34,6 +34,7 @@ class Settings:
     sentence_model: bool = True  # classify sentences no pattern coded (data/models/plover_sentence.json)
     sentence_model_threshold: float = 0.3  # the least probability the classifier must give
     max_sentence_tokens: int = 200  # longer run-on "sentences" (tables, lists, unpunctuated text) are not coded
+    store_batch: int = 64  # coded articles stored per database transaction (ingest, fetch, load)
     doc_time_budget: float = 30.0  # seconds coding one document may take; past it the document is skipped
     geoparse: bool = True  # place events with the offline gazetteer (built in the cache folder on first use)
     # fetching (powderkeg fetch / watch); pages and feeds larger than max_bytes are cut off unread

@@ -210,15 +210,17 @@ def load(store: Store, settings: Settings | None = None) -> StoryIndex:
 
 def record(index: StoryIndex, store: Store, article: Article) -> Assignment | None:
     """Give a newly stored ok article its story, in the index and in the database."""
-    if article.status is not Status.OK:
-        return None
-    assignment = index.assign(article.article_id, article.text)
-    store.set_stories([(article.article_id, assignment.story_id, index.scheme, encode(assignment.signature))])
-    return assignment
+    return next(iter(record_many(index, store, [article])), None)
+
+
+def record_many(index: StoryIndex, store: Store, articles: Iterable[Article]) -> list[Assignment]:
+    """Give newly stored ok articles their stories, in order, in the index and in the database."""
+    assignments = [index.assign(a.article_id, a.text) for a in articles if a.status is Status.OK]
+    store.set_stories([(x.article_id, x.story_id, index.scheme, encode(x.signature)) for x in assignments])
+    return assignments
 
 
 def group(items: Iterable[tuple[str, str]], threshold: float = 0.5, shingle: int = 3) -> dict[str, str]:
     """Stories of ``(article_id, text)`` pairs, in order, without a database: article id -> story id."""
     index = StoryIndex(threshold, shingle)
     return {article_id: index.assign(article_id, text).story_id for article_id, text in items}
-

@@ -266,8 +266,6 @@ class Pipeline:
         files, problems = expand_paths(paths)
         if on_total:
             on_total(len(files))
-        for article in problems:
-            self._record(article, store, report)
 
         def articles() -> Iterator[Article]:
             for path in files:
@@ -281,8 +279,11 @@ class Pipeline:
                 if progress:
                     progress(str(path))
 
-        for coded in self.code_articles(articles()):
-            self._record(coded.article, store, report, coded)
+        with self.recorder(store, report) as recorder:
+            for article in problems:
+                recorder.add(Coded(article))
+            for coded in self.code_articles(articles()):
+                recorder.add(coded)
         return report
 
     def _safe_extract(self, doc: Document) -> Article:
@@ -291,22 +292,11 @@ class Pipeline:
         except Exception as exc:  # extraction is written not to raise; this is the last guard
             return failed(doc.origin, Status.ERROR, f"extraction failed: {type(exc).__name__}: {exc}")
 
-    def _record(self, article: Article, store: Store, report: IngestReport, coded: Coded | None = None) -> None:
-        events = coded.events if coded else []
-        sents = coded.sentences if coded else []
-        if store.save(article, sents, events):
-            report.statuses[str(article.status)] += 1
-            if article.status is Status.OK:
-                report.stored += 1
-                report.events += len(events)
-                from powderkeg.dedupe import record as record_story
-
-                record_story(self.story_index(store), store, article)
-        else:
-            report.unchanged += 1
-            report.statuses["unchanged"] += 1
-        if article.status is not Status.OK:
-            report.problems.append((article.origin, str(article.status), article.reason or ""))
+    def recorder(
+        self, store: Store, report: IngestReport, on_stored: Callable[[Article], None] | None = None
+    ) -> Recorder:
+        """Where coded articles go to be stored: see :class:`Recorder`."""
+        return Recorder(self, store, report, on_stored)
 
     # -- stories ----------------------------------------------------------------------------
 
@@ -354,10 +344,12 @@ class Pipeline:
         report = FetchReport()
         self.story_index(store)
         run = _FetchRun(self, store, fetcher or Fetcher(self.settings), report, refresh, progress, on_total)
-        with contextlib.closing(run.articles(list(urls), list(feeds))) as articles:
+        with (
+            contextlib.closing(run.articles(list(urls), list(feeds))) as articles,
+            self.recorder(store, report, on_stored=run.recorded) as recorder,
+        ):
             for coded in self.code_articles(articles):
-                self._record(coded.article, store, report, coded)
-                run.recorded(coded.article)
+                recorder.add(coded)
         run.finish()
         report.seconds = time.monotonic() - started
         return report
@@ -413,6 +405,72 @@ class Pipeline:
         except KeyboardInterrupt:
             totals.interrupted = True
         return totals
+
+
+class Recorder:
+    """Stores coded articles in order, in batches of ``store_batch`` per transaction (one
+    transaction per article costs more than coding it), and gives each stored article its story.
+
+    Use as a context manager: what is pending is stored on leaving, also when leaving on an
+    error (an article coded but not stored when the process dies is coded again on the next run:
+    nothing is lost, nothing stored twice). ``on_stored`` is called with each article once it is
+    in the database.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        store: Store,
+        report: IngestReport,
+        on_stored: Callable[[Article], None] | None = None,
+    ) -> None:
+        self.pipeline, self.store, self.report, self.on_stored = pipeline, store, report, on_stored
+        self.size = max(1, pipeline.settings.store_batch)
+        self.pending: list[Coded] = []
+        self.stories = pipeline.story_index(store)  # loaded before storing: it gives stored articles theirs
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
+        if kind is None:
+            self.flush()
+            return
+        with contextlib.suppress(Exception):  # the error that ends the run is the one to report
+            self.flush()
+
+    def add(self, coded: Coded) -> None:
+        self.pending.append(coded)
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        stored = self.store.save_many([(c.article, c.sentences, c.events) for c in batch])
+        report = self.report
+        new_ok: list[Article] = []
+        for coded, fresh in zip(batch, stored, strict=True):
+            article = coded.article
+            if fresh:
+                report.statuses[str(article.status)] += 1
+                if article.status is Status.OK:
+                    report.stored += 1
+                    report.events += len(coded.events)
+                    new_ok.append(article)
+            else:
+                report.unchanged += 1
+                report.statuses["unchanged"] += 1
+            if article.status is not Status.OK:
+                report.problems.append((article.origin, str(article.status), article.reason or ""))
+        if new_ok:
+            from powderkeg.dedupe import record_many
+
+            record_many(self.stories, self.store, new_ok)
+        if self.on_stored:
+            for coded in batch:
+                self.on_stored(coded.article)
 
 
 RETRY_RUNS = 8  # a page that failed for a passing reason (timeout, 5xx) is retried until it failed on this many runs
@@ -498,16 +556,25 @@ class _FetchRun:
         self.total += len(requests)
         if self.on_total:
             self.on_total(self.total)
+        # answers come in as they finish; they are used in the order asked, so the same feeds give
+        # the same database (stories and canonical events depend on the order articles are stored)
+        order = {id(r): k for k, r in enumerate(requests)}
+        done: dict[int, FetchResult] = {}
+        next_k = 0
         with contextlib.closing(self.fetcher.stream(requests)) as results:
             for result in results:
                 self.report.requests += 1
-                context: _Context = result.request.context
-                if context.feed or (context.sniff and result.ok and _is_feed(result)):
-                    yield from self._feed(result, context, entries)
-                else:
-                    yield from self._page(result, context)
                 if self.progress:
                     self.progress(result.request.url)
+                done[order[id(result.request)]] = result
+                while next_k in done:
+                    ready = done.pop(next_k)
+                    next_k += 1
+                    context: _Context = ready.request.context
+                    if context.feed or (context.sniff and ready.ok and _is_feed(ready)):
+                        yield from self._feed(ready, context, entries)
+                    else:
+                        yield from self._page(ready, context)
 
     def _state(self, result: FetchResult, kind: str, previous: FetchState | None) -> FetchState:
         now = datetime.now(UTC).replace(tzinfo=None)

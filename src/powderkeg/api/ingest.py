@@ -60,7 +60,8 @@ def ingest(db: Database, pipeline: Pipeline, doc: Document) -> IngestResult:
         report = IngestReport()
         # what `powderkeg ingest` does with each coded article: store it (merging reports of events
         # already stored) and give it its story
-        pipeline._record(coded.article, store, report, coded)
+        with pipeline.recorder(store, report) as recorder:
+            recorder.add(coded)
         return IngestResult(
             article_id=coded.article.article_id,
             status=str(coded.article.status),

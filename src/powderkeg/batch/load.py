@@ -1,7 +1,8 @@
 """``powderkeg load``: batch output into the DuckDB store.
 
-Every article goes in through the step ``powderkeg ingest`` stores with (``Pipeline._record``, one
-transaction per article with its sentences and events), so loading follows the store's rules: an
+Every article goes in through the step ``powderkeg ingest`` stores with (``Pipeline.recorder``,
+articles with their sentences and events, in order, in batches per transaction), so loading follows
+the store's rules: an
 article already stored is left as it is (loading twice changes nothing), and whatever the store
 does to events as they arrive applies to loaded events too.
 """
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 from powderkeg.batch.output import OutputDir, OutputError
 from powderkeg.batch.rows import article_from_row, event_from_row, sentence_from_row
 from powderkeg.model import Event
-from powderkeg.pipeline import Coded, IngestReport, Pipeline
+from powderkeg.pipeline import Coded, IngestReport, Pipeline, Recorder
 from powderkeg.store import SentenceSpan, Store
 
 
@@ -43,7 +44,8 @@ def load_batch(
     if on_total:
         on_total(len(markers))
     for marker in markers:
-        _load_shard(out, marker, store, pipeline, report)
+        with pipeline.recorder(store, report) as recorder:
+            _load_shard(out, marker, recorder)
         if on_shard:
             on_shard(marker["shard"]["origin"])
     return report
@@ -58,7 +60,7 @@ def _read(out: OutputDir, rel: str) -> pa.Table:
         ) from exc
 
 
-def _load_shard(out: OutputDir, marker: dict[str, Any], store: Store, pipeline: Pipeline, report: IngestReport) -> None:
+def _load_shard(out: OutputDir, marker: dict[str, Any], recorder: Recorder) -> None:
     files: list[str] = marker["files"]
     articles = [row for f in files if f.startswith("articles/") for row in _read(out, f).to_pylist()]
     sentences: dict[str, list[SentenceSpan]] = {}
@@ -75,4 +77,4 @@ def _load_shard(out: OutputDir, marker: dict[str, Any], store: Store, pipeline: 
         article = article_from_row(row)
         mine = sorted(events.get(article.article_id, []), key=lambda e: e.sentence_start)
         spans = sorted(sentences.get(article.article_id, []), key=lambda s: s.idx)
-        pipeline._record(article, store, report, Coded(article, spans, mine))
+        recorder.add(Coded(article, spans, mine))
