@@ -114,3 +114,35 @@ def test_a_signed_ceasefire_is_an_acled_agreement_between_the_parties(pipeline):
 def test_the_islamic_state_taking_a_town_is_a_non_state_actor_overtaking_territory(pipeline):
     coded = events(pipeline, "The Islamic State recaptured the town of Palmyra in Syria on Sunday.")
     assert any(e.acled_subtype == "Non-state actor overtakes territory" for e in coded)
+
+
+def test_a_town_the_dictionaries_lack_is_placed_by_the_gazetteer(pipeline):
+    [event] = [e for e in events(pipeline, "Russian tanks shelled the town of Avdiivka on Monday.") if e.type == "ASSAULT"]
+    assert {a.country for a in event.target} == {"UKR"}
+
+
+def test_a_piece_of_a_persons_name_is_no_country(pipeline):
+    coded = events(pipeline, "President Omar Hassan al-Bashir has taken steps to promote openness in Sudan.")
+    assert coded and all({a.country for a in e.source} == {"SDN"} for e in coded)
+
+
+def test_the_police_assumed_for_an_arrest_are_those_of_the_place_named(pipeline):
+    [event] = [
+        e
+        for e in events(pipeline, "A Canadian missionary was arrested in Lebanon for spying, the Canadian embassy said.")
+        if e.type == "COERCE"
+    ]
+    assert [(a.country, a.sector, a.assumed) for a in event.source] == [("LBN", "COP", True)]
+
+
+def test_a_future_act_made_to_depend_on_the_other_side_is_a_threat(pipeline):
+    coded = events(pipeline, "Nigeria said it will withdraw its peacekeepers from Chad unless the rebels agree to a truce.")
+    assert any(e.type == "THREATEN" and {a.country for a in e.source} == {"NGA"} for e in coded)
+    assert not any(e.type == "AGREE" and {a.country for a in e.source} == {"NGA"} for e in coded)
+
+
+def test_an_attack_found_to_have_happened_is_actual_not_planned(pipeline):
+    coded = events(pipeline, "Investigators determined that the Syrian army carried out a chemical attack on Douma.")
+    assert any(e.type == "ASSAULT" and e.acled_subtype == "Chemical weapon" for e in coded)
+    planned = [e for e in pipeline.code_text("The Syrian army is determined to attack Douma.").events if e.type == "ASSAULT"]
+    assert planned == [] or not any(e.actual for e in planned)

@@ -8,11 +8,11 @@ place the story is about), "NATO's Kosovo Force (KFOR)" -> the IGO KFOR.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from powderkeg.coder.dictionaries import Dictionaries, split_code
 from powderkeg.model import Actor
@@ -51,6 +51,7 @@ class ArticleContext:
     countries: Counter[str] = field(default_factory=Counter)  # country mentions in the article
     previous: list[Actor] = field(default_factory=list)  # actors of the previous sentence
     sentence_countries: dict[int, Counter[str]] = field(default_factory=dict)  # by sentence start
+    token_places: dict[int, str] | None = None  # token index -> ISO3 country of the place name it is in
 
     def dominant_country(self, exclude: Iterable[str] = ()) -> str | None:
         skip = set(exclude) | NOT_PLACES
@@ -63,9 +64,16 @@ class ArticleContext:
 class ActorResolver:
     """Resolves the noun phrase headed by a token into coded actors."""
 
-    def __init__(self, dictionaries: Dictionaries, partitives: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        dictionaries: Dictionaries,
+        partitives: Iterable[str] = (),
+        place_index: Callable[[Doc], dict[int, str]] | None = None,
+    ) -> None:
         self.dicts = dictionaries
         self.partitives = frozenset(partitives)
+        # a document -> the ISO3 country of each token of the place names the geoparser resolved in it
+        self.place_index = place_index
 
     # -- dictionary matching over token runs ------------------------------------------------
 
@@ -110,8 +118,9 @@ class ActorResolver:
         if not tokens:
             return found
         sentence_of = {i: sent.start for sent in tokens[0].doc.sents for i in range(sent.start, sent.end)}
+        doc = tokens[0].doc
         for m in self.matches(tokens, day):
-            if m.kind == "actor" and m.country:
+            if m.kind == "actor" and m.country and not _part_of_longer_name(m, doc):
                 found[sentence_of[m.start]][m.country] += 1
         for t in tokens:
             if t.ent_type_ in ("NORP", "GPE") or t.pos_ in ("ADJ", "PROPN"):
@@ -228,6 +237,7 @@ class ActorResolver:
                 and m.end <= head.i
                 and not self._is_demonym_match(m, head)
                 and not any(t.pos_ in ("VERB", "AUX") for t in head.doc[m.end : head.i])  # a clause, not a name
+                and not _inside_name(m, head)  # "Omar Hassan al-Bashir" is not a "Hassan"
             ]
             if named:
                 actor_match = named[-1]
@@ -236,7 +246,7 @@ class ActorResolver:
                 # a named person we have no entry for: a title word may still give the sector
                 agent_match = next((m for m in matches if m.kind == "agent"), None)
             if agent_match is None:
-                return self._place(head, tokens, ctx) if allow_place else self._unknown_named(head, tokens)
+                return self._place(head, tokens, ctx) if allow_place else self._unknown_named(head, tokens, ctx)
 
         text = _span_text(tokens)
         actor = Actor(text=text, start=tokens[0].idx, end=tokens[-1].idx + len(tokens[-1]))
@@ -270,6 +280,7 @@ class ActorResolver:
             and m.country
             and m.end <= head.i + 1
             and not set(range(m.start, m.end)) <= demonym_ids
+            and not _inside_name(m, head)
         ]
         if actor.country is None or actor_match is None:
             country, ethnicity = self._country_and_ethnicity(demonyms, modifier_countries, ethnic_marked)
@@ -308,7 +319,7 @@ class ActorResolver:
     def _place(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
         demonyms = [(t, c) for t in tokens if (c := self.demonym(t))]
         _, ethnicity = self._country_and_ethnicity(demonyms, [], ethnic_marked=False)
-        country = self._location_country(head, ctx)
+        country = self._location_country(head, ctx) or self.named_place_country(head, ctx)
         if country is None:
             return None
         return Actor(
@@ -337,7 +348,8 @@ class ActorResolver:
         return country, None
 
     def _location_country(self, head: Token, ctx: ArticleContext) -> str | None:
-        """Country of an "in X" / "from X" modifier of the phrase ("officials in Kosovo")."""
+        """Country of an "in X" / "from X" modifier of the phrase ("officials in Kosovo"): a place
+        the actor dictionaries name, else one the gazetteer knows ("in Avdiivka")."""
         for prep in head.rights:
             if prep.dep_ == "prep" and prep.lower_ in ("in", "from", "of", "at", "inside"):
                 for obj in prep.children:
@@ -348,7 +360,23 @@ class ActorResolver:
                         is_demonym = m.end - m.start == 1 and self.demonym(obj.doc[m.start]) is not None
                         if m.kind == "actor" and m.country and m.country != "IGO" and not is_demonym:
                             return m.country
+                    country = self.named_place_country(obj, ctx)
+                    if country:
+                        return country
         return None
+
+    def named_place_country(self, token: Token, ctx: ArticleContext) -> str | None:
+        """The country of the place name ``token`` is part of, as the geoparser resolved it in
+        the document (in context: "Paris, Texas"); None when it is no place name, or no geoparser."""
+        if self.place_index is None or token.pos_ != "PROPN":
+            return None
+        if ctx.token_places is None:  # resolved once per document, when first needed
+            ctx.token_places = self.place_index(token.doc)
+        return ctx.token_places.get(token.i)
+
+    def event_place_country(self, trigger: Token, ctx: ArticleContext) -> str | None:
+        """The country of the place an event's own words put it in ("were arrested in Lebanon")."""
+        return self._location_country(trigger, ctx)
 
     def _pronoun(self, head: Token, ctx: ArticleContext) -> Actor | None:
         """A pronoun stands for the nearest earlier actor of the same number in its sentence
@@ -385,14 +413,33 @@ class ActorResolver:
             end=head.idx + len(head),
         )
 
-    def _unknown_named(self, head: Token, tokens: list[Token]) -> Actor | None:
-        """A named organisation or person with no dictionary entry: kept, uncoded."""
+    def _unknown_named(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
+        """A named organisation or person with no dictionary entry: kept, uncoded. A place name
+        ("the town of Avdiivka", whatever entity type the parser gave it) stands for its country."""
+        place = self.named_place_country(head, ctx)
+        if place is not None:
+            return Actor(text=_span_text(tokens), country=place, start=tokens[0].idx)
         if head.ent_type_ in ("PERSON", "ORG", "NORP") and head.pos_ == "PROPN":
             country = self.demonym(head) if head.ent_type_ == "NORP" else None
             actor = Actor(text=_span_text(tokens), country=country, start=tokens[0].idx)
             actor.code = compose_code(actor) if country else None
             return actor
         return None
+
+
+def _inside_name(match: Match, head: Token) -> bool:
+    """Whether a dictionary match lies inside the person's name that ``head`` ends."""
+    if head.ent_type_ != "PERSON":
+        return False
+    return all(t.ent_type_ == "PERSON" for t in head.doc[match.start : head.i + 1])
+
+
+def _part_of_longer_name(match: Match, doc: Doc) -> bool:
+    """Whether a dictionary match is a piece of a longer person's name ("Hassan" in "Omar Hassan
+    al-Bashir"), not the name itself."""
+    if any(doc[i].ent_type_ != "PERSON" for i in range(match.start, match.end)):
+        return False
+    return match.end < len(doc) and doc[match.end].ent_iob_ == "I" and doc[match.end].ent_type_ == "PERSON"
 
 
 def _location_tokens(head: Token) -> list[Token]:

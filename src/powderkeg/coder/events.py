@@ -55,6 +55,10 @@ class Candidate:
     target_near: bool = False  # the target is the nearest actor named, not a grammatical role
 
 
+# gazetteer features whose country stands for the people there (not seas, continents or landmarks)
+_PLACE_FEATURES = frozenset({"country", "admin1", "admin2", "city"})
+
+
 def _countries(actors: list[Actor]) -> set[str]:
     return {a.country for a in actors if a.country}
 
@@ -162,7 +166,11 @@ class Coder:
         self.classifier = classifier
         self.classifier_threshold = classifier_threshold
         self.verb_defaults = True  # code a dictionary verb by its block's default code when no pattern matched
-        self.actors = ActorResolver(dictionaries, lexicon.kind("partitive") | set(lexicon.vague_numbers))
+        self.actors = ActorResolver(
+            dictionaries,
+            lexicon.kind("partitive") | set(lexicon.vague_numbers),
+            place_index=self._token_places if geoparser is not None else None,
+        )
 
     # -- entry points -----------------------------------------------------------------------
 
@@ -590,7 +598,7 @@ class Coder:
         if not source and rule.category == "PROTEST" and self._asserted_occurrence(cand.trigger):
             # ACLED's convention for a demonstration nobody is named for: protesters of the
             # country where it happened
-            country = self.actors.context_country_of(cand.trigger, ctx)
+            country = self._where(cand.trigger, ctx)
             if country and country not in ("IGO", "NGO"):
                 source = [Actor(text="protesters", code=f"{country}CVL", country=country, sector="CVL", assumed=True)]
         if not target and "host_gov" in rule.flags and source:
@@ -605,12 +613,12 @@ class Coder:
         ):
             # ACLED's convention for an attack nobody is named for: an unidentified armed group of
             # the country where it happened
-            country = self.actors.context_country_of(cand.trigger, ctx)
+            country = self._where(cand.trigger, ctx)
             if country and country not in ("IGO", "NGO"):
                 unidentified = Actor("unidentified armed group", f"{country}UAF", country, "UAF", assumed=True)
                 source = [unidentified]
         if not source and "police_source" in rule.flags and target:
-            country = self.actors.context_country_of(cand.trigger, ctx)
+            country = self._where(cand.trigger, ctx)
             if country and country not in ("IGO", "NGO"):
                 source = [Actor(text="police", code=f"{country}COP", country=country, sector="COP", assumed=True)]
         bare = "bare_ok" in rule.flags and self._asserted_occurrence(cand.trigger)
@@ -702,6 +710,26 @@ class Coder:
         event.assign_id()
         return event
 
+    def _token_places(self, doc: Doc) -> dict[int, str]:
+        """The ISO3 country of each token of the place names the geoparser resolves in a document
+        (towns, provinces, countries: not seas, regions or landmarks), for actors the dictionaries
+        cannot place ("shelled the town of Avdiivka")."""
+        assert self.geoparser is not None
+        out: dict[int, str] = {}
+        for mention in self.geoparser.places(doc):
+            place = mention.place
+            if place is None or not place.country or mention.feature not in _PLACE_FEATURES:
+                continue
+            for i in range(mention.token_start, mention.token_end):
+                out[i] = place.country
+        return out
+
+    def _where(self, trigger: Token, ctx: ArticleContext) -> str | None:
+        """For an actor ACLED's conventions assume (the police, protesters, an unidentified armed
+        group): the country of the place the event's words name ("arrested in Lebanon"), else the
+        country the sentence, else the article, is about."""
+        return self.actors.event_place_country(trigger, ctx) or self.actors.context_country_of(trigger, ctx)
+
     def _asserted_occurrence(self, trigger: Token) -> bool:
         """Whether an event with no actor is told as happening: a verb, a noun that is the subject
         or object of its clause ("a grenade attack killed ten"), or the scene of casualties ("were
@@ -729,6 +757,8 @@ class Coder:
             return "REJECT"  # "will not accept": a refusal announced
         if mod.label not in ("future", "intention") or mod.negated:
             return None
+        if "ultimatum" in mod.labels and mod.labels <= {"future", "intention", "reported", "ultimatum"}:
+            return "THREATEN"  # "will withdraw its force unless ...": whatever the act, a threat
         if not mod.labels <= {"future", "intention", "reported"}:
             return None  # "might want to", "if ... will": no commitment
         quad = taxonomy.quad(category)

@@ -55,6 +55,13 @@ def _own_markers(tok: Token, lex: Lexicon, mod: Modality, negation_is_trigger: b
             mod.mark("intention")  # "planned attack", "considered deployment"
 
 
+def _finite_past(verb: Token) -> bool:
+    """A finite verb in a past tense: "used", "had used", "has been found"."""
+    if verb.tag_ == "VBD":
+        return True
+    return verb.tag_ == "VBN" and any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "have" for c in verb.children)
+
+
 def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) -> Modality:
     """The modality of the event whose trigger is ``trigger``."""
     mod = Modality()
@@ -72,7 +79,9 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
             break
         if lemma in lex.kind("negator") and current.dep_ == "xcomp":
             mod.negated = True  # "failed to reach an agreement"
-        if lemma in lex.kind("intention"):
+        if lemma in lex.kind("intention") and not (
+            lemma in lex.kind("finding") and current.dep_ == "ccomp" and _finite_past(current)
+        ):
             mod.mark("intention")
         elif lemma in lex.kind("request") and governor.i != trigger.i and current.dep_ != "dobj":
             mod.mark("request")
@@ -87,6 +96,12 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
             if modal or (child.dep_ in ("mark", "advmod") and clemma in lex.kind("conditional")):
                 mod.mark("conditional")
         current = governor
+    # "will withdraw its force unless ...": an act made to depend on what the other side does
+    if any(
+        c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in lex.kind("ultimatum") for m in c.children)
+        for c in trigger.children
+    ):
+        mod.labels.add("ultimatum")
     # a purpose clause: "deployed police to provide security" tells an aim, not a deed
     if trigger.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children):
         mod.mark("purpose")
