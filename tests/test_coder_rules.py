@@ -146,3 +146,18 @@ def test_an_attack_found_to_have_happened_is_actual_not_planned(pipeline):
     assert any(e.type == "ASSAULT" and e.acled_subtype == "Chemical weapon" for e in coded)
     planned = [e for e in pipeline.code_text("The Syrian army is determined to attack Douma.").events if e.type == "ASSAULT"]
     assert planned == [] or not any(e.actual for e in planned)
+
+
+def test_reinforcing_troops_is_mobilization(pipeline):
+    coded = events(pipeline, "The Kenyan army strengthened its forces in Somalia after the attack.")
+    assert any(e.type == "MOBILIZE" and {a.country for a in e.source} == {"KEN"} for e in coded)
+
+
+def test_riots_named_by_their_people_are_a_protest_by_them(pipeline):
+    coded = events(pipeline, "Palestinian riots against the Israeli occupation continued on Friday.")
+    assert any(e.type == "PROTEST" and e.mode == "riot" and {a.country for a in e.source} == {"PSE"} for e in coded)
+
+
+def test_a_threat_to_boycott_is_no_boycott(pipeline):
+    coded = events(pipeline, "Relations with China were strained by an initial threat to boycott the ceremony.")
+    assert not any(e.type == "PROTEST" for e in coded)
