@@ -117,7 +117,8 @@ def test_the_islamic_state_taking_a_town_is_a_non_state_actor_overtaking_territo
 
 
 def test_a_town_the_dictionaries_lack_is_placed_by_the_gazetteer(pipeline):
-    [event] = [e for e in events(pipeline, "Russian tanks shelled the town of Avdiivka on Monday.") if e.type == "ASSAULT"]
+    coded = events(pipeline, "Russian tanks shelled the town of Avdiivka on Monday.")
+    [event] = [e for e in coded if e.type == "ASSAULT"]
     assert {a.country for a in event.target} == {"UKR"}
 
 
@@ -127,16 +128,14 @@ def test_a_piece_of_a_persons_name_is_no_country(pipeline):
 
 
 def test_the_police_assumed_for_an_arrest_are_those_of_the_place_named(pipeline):
-    [event] = [
-        e
-        for e in events(pipeline, "A Canadian missionary was arrested in Lebanon for spying, the Canadian embassy said.")
-        if e.type == "COERCE"
-    ]
+    text = "A Canadian missionary was arrested in Lebanon for spying, the Canadian embassy said."
+    [event] = [e for e in events(pipeline, text) if e.type == "COERCE"]
     assert [(a.country, a.sector, a.assumed) for a in event.source] == [("LBN", "COP", True)]
 
 
 def test_a_future_act_made_to_depend_on_the_other_side_is_a_threat(pipeline):
-    coded = events(pipeline, "Nigeria said it will withdraw its peacekeepers from Chad unless the rebels agree to a truce.")
+    text = "Nigeria said it will withdraw its peacekeepers from Chad unless the rebels agree to a truce."
+    coded = events(pipeline, text)
     assert any(e.type == "THREATEN" and {a.country for a in e.source} == {"NGA"} for e in coded)
     assert not any(e.type == "AGREE" and {a.country for a in e.source} == {"NGA"} for e in coded)
 
@@ -144,7 +143,8 @@ def test_a_future_act_made_to_depend_on_the_other_side_is_a_threat(pipeline):
 def test_an_attack_found_to_have_happened_is_actual_not_planned(pipeline):
     coded = events(pipeline, "Investigators determined that the Syrian army carried out a chemical attack on Douma.")
     assert any(e.type == "ASSAULT" and e.acled_subtype == "Chemical weapon" for e in coded)
-    planned = [e for e in pipeline.code_text("The Syrian army is determined to attack Douma.").events if e.type == "ASSAULT"]
+    planned = [e for e in pipeline.code_text("The Syrian army is determined to attack Douma.").events]
+    planned = [e for e in planned if e.type == "ASSAULT"]
     assert planned == [] or not any(e.actual for e in planned)
 
 
@@ -161,3 +161,30 @@ def test_riots_named_by_their_people_are_a_protest_by_them(pipeline):
 def test_a_threat_to_boycott_is_no_boycott(pipeline):
     coded = events(pipeline, "Relations with China were strained by an initial threat to boycott the ceremony.")
     assert not any(e.type == "PROTEST" for e in coded)
+
+
+def acled(pipeline, text):
+    coded = [e for e in events(pipeline, text) if e.acled_subtype]
+    return min(coded, key=lambda e: e.sentence_start).acled_subtype if coded else None
+
+
+def test_killings_by_vigilantes_are_mob_violence_but_a_report_by_them_is_not(pipeline):
+    assert acled(pipeline, "Three men were beaten to death by vigilantes in Kisumu on Sunday.") == "Mob violence"
+    text = "Boko Haram fighters attacked two villages near Maiduguri on Sunday, killing five, according to vigilantes."
+    reported = acled(pipeline, text)
+    assert reported not in (None, "Mob violence")
+
+
+def test_protesters_violently_dispersed_is_excessive_force(pipeline):
+    text = "Police violently dispersed a peaceful protest by teachers in Harare on Monday."
+    assert acled(pipeline, text) == "Excessive force against protesters"
+
+
+def test_protesters_blocking_roads_is_a_violent_demonstration(pipeline):
+    text = "Farmers blocked roads and railways across Punjab on Friday to protest the new farm laws."
+    assert acled(pipeline, text) == "Violent demonstration"
+
+
+def test_a_grenade_thrown_during_clashes_is_a_grenade_attack(pipeline):
+    text = "A grenade attack was carried out in a market in Beledweyne during clashes between militias."
+    assert acled(pipeline, text) == "Grenade"

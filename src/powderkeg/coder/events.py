@@ -236,6 +236,10 @@ class Coder:
             if event.acled_subtype is None or event.sentence_start not in index:
                 continue
             around = window(index[event.sentence_start])
+            if event.mode == "obstruct":
+                around = around | {"riot"}  # ACLED: blocking roads is a disruptive, violent demonstration
+            if event.acled_subtype != "Mob violence":
+                around = around - {"mob"}  # the clause named no mob (see _by_a_mob)
             if event.acled_subtype not in family:
                 # a demonstration in the rain or against fraud is still one
                 named = [a for a in event.source + event.target if not a.assumed]
@@ -662,6 +666,8 @@ class Coder:
             injuries = injuries or 0
 
         contexts = set(sentence_contexts)
+        if "mob" in contexts and not self._by_a_mob(source, cand.trigger):
+            contexts.discard("mob")  # vigilantes who only report, or fight beside an army, are no mob
         rule_contexts = {flag.split("=", 1)[1] for flag in rule.flags if flag.startswith("acled=")}
         coding = taxonomy.code(
             category,
@@ -723,6 +729,16 @@ class Coder:
             for i in range(mention.token_start, mention.token_end):
                 out[i] = place.country
         return out
+
+    def _by_a_mob(self, source: list[Actor], trigger: Token) -> bool:
+        """Whether ACLED's mob violence applies: a word with the "mob" hint (acled_context.tsv) names
+        the event's source, its subject or passive agent, or the act itself ("lynched")."""
+        mob_words = self.lex.hint_words("mob")
+        words = {w.lower().rstrip("s") for a in source for w in a.text.split()}
+        doers = [t for c in trigger.children if c.dep_ == "nsubj" for t in c.subtree]
+        doers += [t for c in trigger.subtree if c.dep_ == "agent" for t in c.subtree]
+        words |= {self.lex.lemma(t) for t in [trigger, *doers]}
+        return bool(words & mob_words)
 
     def _where(self, trigger: Token, ctx: ArticleContext) -> str | None:
         """For an actor ACLED's conventions assume (the police, protesters, an unidentified armed

@@ -130,6 +130,10 @@ class Lexicon:
     demonstration: list[tuple[str, str, str]] = field(default_factory=list)
     category_roles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # -> (object, via)
 
+    def hint_words(self, hint: str) -> frozenset[str]:
+        """The one-word phrases of acled_context.tsv that give ``hint``."""
+        return frozenset(words[0] for words, h in self.acled_context.items() if h == hint and len(words) == 1)
+
     def kind(self, name: str) -> frozenset[str]:
         return self.words.get(name, frozenset())
 
