@@ -188,3 +188,15 @@ def test_protesters_blocking_roads_is_a_violent_demonstration(pipeline):
 def test_a_grenade_thrown_during_clashes_is_a_grenade_attack(pipeline):
     text = "A grenade attack was carried out in a market in Beledweyne during clashes between militias."
     assert acled(pipeline, text) == "Grenade"
+
+
+def test_a_string_of_airstrikes_carried_out_is_an_air_strike(pipeline):
+    text = "Israeli military aircraft carried out a string of airstrikes on areas in the Gaza Strip."
+    assert acled(pipeline, text) == "Air/drone strike"
+    wave = "Russian jets launched a wave of strikes on rebel positions near Idlib."
+    assert acled(pipeline, wave) == "Air/drone strike"
+
+
+def test_workers_who_went_on_strike_are_on_strike(pipeline):
+    coded = events(pipeline, "Kenyan doctors went on strike on Monday over pay.")
+    assert any(e.type == "PROTEST" and e.mode == "strike" and {a.country for a in e.source} == {"KEN"} for e in coded)

@@ -351,7 +351,7 @@ class ActorResolver:
         """Country of an "in X" / "from X" modifier of the phrase ("officials in Kosovo"): a place
         the actor dictionaries name, else one the gazetteer knows ("in Avdiivka")."""
         for prep in head.rights:
-            if prep.dep_ == "prep" and prep.lower_ in ("in", "from", "of", "at", "inside"):
+            if prep.dep_ == "prep" and prep.lower_ in ("in", "from", "of", "at", "inside", "near", "outside", "across"):
                 for obj in prep.children:
                     if obj.dep_ != "pobj":
                         continue

@@ -283,8 +283,13 @@ class Coder:
         pos = _pos_of(tok)
         if pos is None:
             return None
+        counted = self._counted_by(tok) if pos == "NOUN" else tok
         for rule in self.lex.rules_for(self.lex.lemma(tok), pos):
-            if all(_condition_holds(tok, cond) for cond in rule.requires):
+            # "a wave of strikes on rebel positions": the counting noun's prepositions are the event's
+            if all(
+                _condition_holds(tok, cond) or (cond.kind == "prep" and _condition_holds(counted, cond))
+                for cond in rule.requires
+            ):
                 return rule
         return None
 
@@ -521,6 +526,13 @@ class Coder:
                 target += _prep_objects(comp, _FALLBACK_VIA)
         return source, target, verb
 
+    def _counted_by(self, noun: Token) -> Token:
+        """The noun that stands in the clause for an event noun it counts: "a string of
+        airstrikes" is carried out as the airstrikes would be."""
+        head = noun.head
+        counted = noun.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ == "NOUN"
+        return head.head if counted and self.lex.lemma(head.head) in self.lex.kind("series") else noun
+
     def _noun_roles(self, noun: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
         source = _children(noun, ["poss"])
         source += [
@@ -528,8 +540,19 @@ class Coder:
         ]
         target = _prep_objects(noun, rule.via)
         host = noun
-        governor = noun.head
-        if noun.dep_ in ("dobj", "nsubjpass") and governor.pos_ == "VERB":
+        placed = self._counted_by(noun)
+        if placed is not noun:
+            target += _prep_objects(placed, rule.via)
+        governor = placed.head
+        if (
+            placed.dep_ == "pobj"
+            and governor.lower_ == "on"
+            and governor.head.pos_ == "VERB"
+            and self.lex.lemma(governor.head) in self.lex.kind("enter")
+        ):
+            host = governor.head  # "teachers went on strike": the strike is theirs
+            return source or self._subject(host), target, host
+        if placed.dep_ in ("dobj", "nsubjpass") and governor.pos_ == "VERB":
             lemma = self.lex.lemma(governor)
             carries = lemma in self.lex.kind("light")
             embeds = lemma in self.lex.kind("intention") | self.lex.kind("request") | self.lex.kind("threat")
@@ -750,6 +773,11 @@ class Coder:
         """Whether an event with no actor is told as happening: a verb, a noun that is the subject
         or object of its clause ("a grenade attack killed ten"), or the scene of casualties ("were
         injured in a blast") - not a mention in passing ("a pause in the bombing")."""
+        if trigger.pos_ == "NOUN":
+            trigger = self._counted_by(trigger)
+            on = trigger.dep_ == "pobj" and trigger.head.lower_ == "on" and trigger.head.head.pos_ == "VERB"
+            if on and self.lex.lemma(trigger.head.head) in self.lex.kind("enter"):
+                return True
         if trigger.pos_ == "VERB" or trigger.dep_ in ("nsubj", "nsubjpass", "dobj", "ROOT", "attr"):
             return True
         casualty_verbs = self.lex.casualty_words.get("killed", frozenset()) | self.lex.casualty_words.get(
