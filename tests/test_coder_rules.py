@@ -200,3 +200,18 @@ def test_a_string_of_airstrikes_carried_out_is_an_air_strike(pipeline):
 def test_workers_who_went_on_strike_are_on_strike(pipeline):
     coded = events(pipeline, "Kenyan doctors went on strike on Monday over pay.")
     assert any(e.type == "PROTEST" and e.mode == "strike" and {a.country for a in e.source} == {"KEN"} for e in coded)
+
+
+def test_a_statement_issued_is_its_authors_act(pipeline):
+    coded = events(pipeline, "The Kenyan government issued a statement condemning the attack by Somali militants.")
+    assert any(e.type == "ACCUSE" and {a.country for a in e.source} == {"KEN"} for e in coded)
+
+
+def test_a_country_invading_another_is_an_armed_clash_of_states(pipeline):
+    coded = events(pipeline, "Israel mounted an invasion of southern Lebanon on Tuesday.")
+    assert any(e.type == "ASSAULT" and e.acled_subtype == "Armed clash" for e in coded)
+
+
+def test_cancelled_restrictions_and_renewed_negotiations(pipeline):
+    assert any(e.type == "CONCEDE" for e in events(pipeline, "Latvia's court cancelled restrictions on Russian media."))
+    assert any(e.type == "CONSULT" for e in events(pipeline, "Israel and Lebanon renewed negotiations on Monday."))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Doc, Span, Token
 
 from powderkeg.coder import taxonomy
-from powderkeg.coder.actors import ActorResolver, ArticleContext
+from powderkeg.coder.actors import NOT_PLACES, ActorResolver, ArticleContext
 from powderkeg.coder.casualties import casualties
 from powderkeg.coder.dates import is_historical, resolve
 from powderkeg.coder.dictionaries import Dictionaries
@@ -243,7 +243,7 @@ class Coder:
             if event.acled_subtype not in family:
                 # a demonstration in the rain or against fraud is still one
                 named = [a for a in event.source + event.target if not a.assumed]
-                if "none" in around and not _armed(named):
+                if "none" in around and not _armed(named, states=False):
                     event.acled_type = event.acled_subtype = None
                 continue
             for hint, acled_type, subtype in self.lex.demonstration:
@@ -473,7 +473,12 @@ class Coder:
                 # "X is about to restore ...", "X is ready to send ...": up through the adjective
                 return self._subject(head.head, depth + 1) if head.head.i != head.i else []
         if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN") and not _is_passive(verb):
-            return [verb.head]
+            thing = verb.head
+            carrier = thing.head
+            if thing.dep_ == "dobj" and carrier.pos_ == "VERB" and self.lex.lemma(carrier) in self.lex.kind("light"):
+                # "X issued a statement condemning Y": the statement's author condemns
+                return self._subject(carrier, depth + 1)
+            return [thing]
         return []
 
     def _owner_heads(self, thing: Token, rule: TriggerRule) -> list[Token]:
@@ -876,15 +881,27 @@ def _better(a: list[Actor], b: list[Actor]) -> list[Actor]:
 _ARMED = {"MIL", "COP", "REB", "UAF", "INS", "SEP", "SPY", "PKO"}
 
 
-def _armed(actors: list[Actor]) -> bool | None:
+def _bare_state(actor: Actor) -> bool:
+    """A country named as a whole ("Israel invaded ..."): in violence, its state and its forces."""
+    return bool(actor.country) and actor.country not in NOT_PLACES and not (
+        actor.sector or actor.org or actor.ethnicity or actor.assumed
+    )
+
+
+def _armed(actors: list[Actor], states: bool = True) -> bool | None:
+    """Whether an armed actor is among these (None for none at all); with ``states``, a country
+    named as a whole counts as its armed state."""
     if not actors:
         return None
-    return any((a.sector or "") in _ARMED or a.country == "IMG" for a in actors)
+    return any((a.sector or "") in _ARMED or a.country == "IMG" or (states and _bare_state(a)) for a in actors)
 
 
 def _role(actors: list[Actor]) -> str | None:
     # an international militarised group (CAMEO "IMG": the Islamic State, al-Qaeda) is a non-state armed actor
-    roles = ["nonstate" if a.country == "IMG" else taxonomy.sector_role(a.sector) for a in actors]
+    roles = [
+        "nonstate" if a.country == "IMG" else ("state" if _bare_state(a) else taxonomy.sector_role(a.sector))
+        for a in actors
+    ]
     return next((r for r in roles if r), None)
 
 
