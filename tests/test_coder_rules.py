@@ -215,3 +215,20 @@ def test_a_country_invading_another_is_an_armed_clash_of_states(pipeline):
 def test_cancelled_restrictions_and_renewed_negotiations(pipeline):
     assert any(e.type == "CONCEDE" for e in events(pipeline, "Latvia's court cancelled restrictions on Russian media."))
     assert any(e.type == "CONSULT" for e in events(pipeline, "Israel and Lebanon renewed negotiations on Monday."))
+
+
+def test_lifting_emergency_rule_concedes_and_cutting_supplies_sanctions(pipeline):
+    lifted = events(pipeline, "Sudan's government on Sunday lifted a state of emergency in West Darfur.")
+    assert any(e.type == "CONCEDE" for e in lifted)
+    reduced = events(pipeline, "The United Nations on Tuesday reduced food supplies to the refugee camp in Thailand.")
+    assert any(e.type == "SANCTION" for e in reduced)
+
+
+def test_a_province_named_places_its_government(pipeline):
+    coded = events(pipeline, "The government of Sindh province has ordered patrols by police after violent protests.")
+    assert any(e.type == "MOBILIZE" and {a.country for a in e.source} == {"PAK"} for e in coded)
+
+
+def test_an_organisation_named_like_a_place_is_no_place(pipeline):
+    coded = events(pipeline, "The Nigerian Union of Teachers announced that it has called off a four-day strike.")
+    assert coded and all({a.country for a in e.source} == {"NGA"} for e in coded)

@@ -360,9 +360,10 @@ class ActorResolver:
                         is_demonym = m.end - m.start == 1 and self.demonym(obj.doc[m.start]) is not None
                         if m.kind == "actor" and m.country and m.country != "IGO" and not is_demonym:
                             return m.country
-                    country = self.named_place_country(obj, ctx)
-                    if country:
-                        return country
+                    for name in (t for t in obj.subtree if t.pos_ == "PROPN"):  # "of Sindh province"
+                        country = self.named_place_country(name, ctx)
+                        if country:
+                            return country
         return None
 
     def named_place_country(self, token: Token, ctx: ArticleContext) -> str | None:
@@ -416,7 +417,7 @@ class ActorResolver:
     def _unknown_named(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
         """A named organisation or person with no dictionary entry: kept, uncoded. A place name
         ("the town of Avdiivka", whatever entity type the parser gave it) stands for its country."""
-        place = self.named_place_country(head, ctx)
+        place = self.named_place_country(head, ctx) if head.ent_type_ not in ("ORG", "NORP") else None
         if place is not None:
             return Actor(text=_span_text(tokens), country=place, start=tokens[0].idx)
         if head.ent_type_ in ("PERSON", "ORG", "NORP") and head.pos_ == "PROPN":
