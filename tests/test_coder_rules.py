@@ -232,3 +232,10 @@ def test_a_province_named_places_its_government(pipeline):
 def test_an_organisation_named_like_a_place_is_no_place(pipeline):
     coded = events(pipeline, "The Nigerian Union of Teachers announced that it has called off a four-day strike.")
     assert coded and all({a.country for a in e.source} == {"NGA"} for e in coded)
+
+
+def test_an_international_organisation_the_dictionaries_lack_is_no_country(pipeline):
+    igo = events(pipeline, "The International Labour Office urged Israel to ease restrictions on Palestinian workers.")
+    assert any({a.country for a in e.source} == {"IGO"} for e in igo)
+    ngo = events(pipeline, "Members of the Association of African Jurists investigated the welfare of 2,000 Libyans.")
+    assert any({a.country for a in e.source} == {"NGO"} for e in ngo)

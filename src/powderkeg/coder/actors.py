@@ -69,9 +69,13 @@ class ActorResolver:
         dictionaries: Dictionaries,
         partitives: Iterable[str] = (),
         place_index: Callable[[Doc], dict[int, str]] | None = None,
+        international: Iterable[str] = (),
+        intergovernmental: Iterable[str] = (),
     ) -> None:
         self.dicts = dictionaries
         self.partitives = frozenset(partitives)
+        self.international = frozenset(international)
+        self.intergovernmental = frozenset(intergovernmental)
         # a document -> the ISO3 country of each token of the place names the geoparser resolved in it
         self.place_index = place_index
 
@@ -414,6 +418,15 @@ class ActorResolver:
             end=head.idx + len(head),
         )
 
+    def _international(self, head: Token) -> str | None:
+        """IGO or NGO for an organisation the dictionaries lack whose name says it is international
+        ("the International Labour Office" is an IGO, "the Association of African Jurists" an NGO);
+        None for any other, which the context then places."""
+        words = {t.lower_ for t in _entity(head)}
+        if not words & self.international:
+            return None
+        return "IGO" if words & self.intergovernmental else "NGO"
+
     def _unknown_named(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
         """A named organisation or person with no dictionary entry: kept, uncoded. A place name
         ("the town of Avdiivka", whatever entity type the parser gave it) stands for its country."""
@@ -422,10 +435,23 @@ class ActorResolver:
             return Actor(text=_span_text(tokens), country=place, start=tokens[0].idx)
         if head.ent_type_ in ("PERSON", "ORG", "NORP") and head.pos_ == "PROPN":
             country = self.demonym(head) if head.ent_type_ == "NORP" else None
+            if head.ent_type_ == "ORG":
+                country = self._international(head)
             actor = Actor(text=_span_text(tokens), country=country, start=tokens[0].idx)
             actor.code = compose_code(actor) if country else None
             return actor
         return None
+
+
+def _entity(token: Token) -> Span:
+    """The named entity ``token`` is part of (itself alone when it is in none)."""
+    doc = token.doc
+    start, end = token.i, token.i + 1
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[start:end]
 
 
 def _inside_name(match: Match, head: Token) -> bool:

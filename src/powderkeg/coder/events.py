@@ -170,6 +170,8 @@ class Coder:
             dictionaries,
             lexicon.kind("partitive") | set(lexicon.vague_numbers),
             place_index=self._token_places if geoparser is not None else None,
+            international=lexicon.kind("international"),
+            intergovernmental=lexicon.kind("intergovernmental"),
         )
 
     # -- entry points -----------------------------------------------------------------------
