@@ -24,10 +24,12 @@ from powderkeg.alerts import (
     WebhookSink,
     deliver,
     detect,
+    dispersion_se,
     episodes,
     evaluate,
     evaluate_and_deliver,
     load_rules,
+    nb_log_mid_p,
     nb_upper_tail,
     rules_for,
     scan,
@@ -61,6 +63,48 @@ def test_negative_binomial_upper_tail_matches_exact_arithmetic():
         assert nb_upper_tail(k, 1.0, 0.5) == pytest.approx(float(exact), rel=1e-9)
     assert nb_upper_tail(0, 5.0, 0.3) == 1.0
     assert nb_upper_tail(200, 10.0, 0.1) < nb_upper_tail(100, 10.0, 0.1) < nb_upper_tail(100, 10.0, 0.5)
+
+
+def test_mid_p_is_the_average_of_the_two_upper_tails():
+    # Poisson mean 2: P(Y >= 5) and P(Y >= 6) from exact arithmetic
+    def at_least(k: int) -> float:
+        return 1 - sum(2.0**j / math.factorial(j) for j in range(k)) * math.exp(-2.0)
+
+    assert math.exp(nb_log_mid_p(5, 2.0, 0.0)) == pytest.approx((at_least(5) + at_least(6)) / 2, rel=1e-9)
+    for k, mean, phi in ((3, 0.5, 0.0), (12, 5.0, 0.3), (40, 20.0, 0.1)):
+        mid = math.exp(nb_log_mid_p(k, mean, phi))
+        assert nb_upper_tail(k + 1, mean, phi) < mid < nb_upper_tail(k, mean, phi)
+
+
+@pytest.mark.parametrize(("mean", "phi"), [(5.0, 0.0), (5.0, 0.3), (20.0, 0.3)])
+def test_dispersion_standard_error_matches_simulated_estimates(mean, phi):
+    # the spread of moment estimates of phi over many simulated 112-day histories
+    rng = np.random.default_rng(2)
+    days = 112
+    rate = rng.gamma(1 / phi, mean * phi, size=(4000, days)) if phi else np.full((4000, days), mean)
+    y = rng.poisson(rate)
+    m, v = y.mean(axis=1), y.var(axis=1, ddof=1)
+    estimates = (v - m) / m**2
+    assert float(dispersion_se(phi, mean, days)) == pytest.approx(estimates.std(), rel=0.06)
+
+
+def test_a_longer_clean_baseline_keeps_power_and_false_alarms_in_budget():
+    # over-dispersed busy dyad (phi 0.1, 20 a day): 20 stable years give few alerts, and a tripling
+    # is found within two days in most of 40 trials
+    rng = np.random.default_rng(9)
+    params = Params()
+    alarms = 0
+    for _ in range(20):
+        counts = rng.poisson(rng.gamma(10.0, 2.0, size=455))
+        alarms += len(episodes(scan(counts, 0, params, first_end=90), params.cooldown_days))
+    assert alarms <= 20 * 2
+    found = 0
+    for _ in range(40):
+        mean = np.full(104, 20.0)
+        mean[90:] = 60.0
+        signals = scan(rng.poisson(rng.gamma(10.0, mean / 10.0)), 0, params, first_end=90)
+        found += bool(signals) and signals[0].end <= 91
+    assert found >= 30
 
 
 def poisson_series(rate: np.ndarray, seed: int) -> np.ndarray:
@@ -98,7 +142,9 @@ def test_sparse_dyads_need_min_count_and_history():
     counts[50] = 2  # two events where there were none: below min_count
     assert scan(counts, 0, params) == []
     counts[50] = 6
-    assert [(s.end, s.days) for s in scan(counts, 0, params)] == [(50, 1)]
+    signals = scan(counts, 0, params)
+    assert signals[0].end == 50 and all(s.start <= 50 <= s.end for s in signals)  # 1- and 2-day windows
+    assert [(s.end, s.days) for s in episodes(signals, params.cooldown_days)] == [(50, 1)]
     early = np.zeros(30)
     early[10] = 20  # before min_history_days: nothing is tested
     assert scan(early, 0, params) == []
@@ -145,6 +191,7 @@ def test_packaged_rules_load():
         ("pairs: {min_events: 0}", "min_events"),
         ("defaults: [1, 2]", "mapping"),
         ("dyads: [{name: x, a: SRB, b: XKX, min_count: 2.5}]", "whole number"),
+        ("defaults: {dispersion_margin: -1}", "dispersion_margin"),
     ],
 )
 def test_bad_rules_files_say_what_is_wrong(tmp_path, text, message):
@@ -212,6 +259,7 @@ def test_detect_stores_once_and_cites_the_events(surge_db):
         alert = found[0]
         assert alert.observed == 14 and alert.expected < 4 and alert.p_value <= rules.defaults.alpha
         assert alert.score == pytest.approx(-math.log10(alert.p_value), abs=0.05)
+        assert alert.baseline["test"] == "negative binomial, upper-tail mid-p"
         assert alert.events[0]["fatalities"] == 1 and alert.events[0]["url"] == "https://example.org/2024-02-10"
         assert len(alert.events) == rules.defaults.top_events
         new = evaluate(store, rules)

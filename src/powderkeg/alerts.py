@@ -4,20 +4,22 @@ The model (``docs/escalation.md`` has the details and the measured error rates):
 
 * For a dyad and a *measure* (by default conflict events, quad class 3 or 4), take the daily
   counts ``y``. For a window of ``W`` days (1 and 2 by default) ending on day ``t``, the level is
-  estimated from the ``baseline_days`` (28) days before the window, weekday factors and
-  over-dispersion from the ``weekday_days`` (56) days before it.
+  estimated from the ``baseline_days`` (56) days before the window, weekday factors and
+  over-dispersion from the ``weekday_days`` (112) days before it (or what there is).
 * Over-dispersion: a negative-binomial variance ``mu + phi * mu^2``, ``phi`` by the method of
   moments around each weekday's mean (degrees of freedom corrected), clamped to
-  ``[dispersion_min, dispersion_max]`` and raised by one standard error.
+  ``[dispersion_min, dispersion_max]`` and raised by ``dispersion_margin`` (1) standard errors of
+  that estimate (see :func:`dispersion_se`).
 * Weekday factors: gamma-Poisson posterior means around 1 with a prior worth ``weekday_prior``
   events, normalised to average 1.
 * Expected count: the weekday-adjusted level times the window's weekday factors, at least
   ``min_expected`` per day (a floor for sparse dyads).
-* The window is *surprising* when its count ``Y`` has an upper-tail probability
-  ``P(Y' >= Y) <= alpha`` under a negative binomial whose dispersion adds the estimation error of
-  the level and of the weekday factors to the days' own (for ``phi`` 0 this is the Poisson-gamma
-  posterior predictive), ``Y >= min_ratio * expected`` and ``Y >= min_count``. Its score is
-  ``-log10 P``.
+* The window is *surprising* when its count ``Y`` has an upper-tail mid-p value
+  ``P(Y' > Y) + P(Y' = Y) / 2 <= alpha`` under a negative binomial whose dispersion adds the
+  estimation error of the level and of the weekday factors to the days' own (for ``phi`` 0 this is
+  the Poisson-gamma posterior predictive), ``Y >= min_ratio * expected`` and ``Y >= min_count``.
+  Its score is ``-log10`` of that p value. (The mid-p keeps the false-alarm rate of sparse dyads,
+  whose counts are small integers, near that of busy ones instead of far below it.)
 * One alert per escalation: surprising windows ending within ``cooldown_days`` of an alert of the
   same rule are folded into it (also across runs: stored alerts count).
 
@@ -84,6 +86,8 @@ __all__ = [
     "evaluate",
     "evaluate_and_deliver",
     "load_rules",
+    "dispersion_se",
+    "nb_log_mid_p",
     "nb_log_upper_tail",
     "nb_upper_tail",
     "rules_for",
@@ -109,16 +113,17 @@ class Params:
 
     measure: str | tuple[str, ...] = "conflict"
     windows: tuple[int, ...] = (1, 2)
-    baseline_days: int = 28
-    weekday_days: int = 56
+    baseline_days: int = 56
+    weekday_days: int = 112
     weekday_prior: float = 10.0
     min_history_days: int = 21
-    alpha: float = 1e-3
-    min_ratio: float = 2.0
+    alpha: float = 1.5e-3
+    min_ratio: float = 1.5
     min_count: int = 3
     min_expected: float = 0.2
-    dispersion_min: float = 0.01
+    dispersion_min: float = 0.0
     dispersion_max: float = 5.0
+    dispersion_margin: float = 1.0
     cooldown_days: int = 7
     lookback_days: int = 3
     top_events: int = 5
@@ -157,6 +162,8 @@ class Params:
             return "min_history_days must be at least 7"
         if not 0 <= self.dispersion_min <= self.dispersion_max:
             return "dispersion_min must be between 0 and dispersion_max"
+        if self.dispersion_margin < 0:
+            return "dispersion_margin must be >= 0"
         if self.min_expected < 0 or self.min_ratio < 1 or self.min_count < 1:
             return "min_expected must be >= 0, min_ratio >= 1 and min_count >= 1"
         if self.cooldown_days < 0 or self.lookback_days < 1 or self.top_events < 0 or self.weekday_prior < 0:
@@ -237,6 +244,24 @@ def nb_upper_tail(observed: int, mean: float, dispersion: float) -> float:
     return math.exp(nb_log_upper_tail(observed, mean, dispersion))
 
 
+def nb_log_mid_p(observed: int, mean: float, dispersion: float) -> float:
+    """Natural log of the upper-tail mid-p value ``P(Y > observed) + P(Y = observed) / 2``, the
+    average of ``P(Y >= observed)`` and ``P(Y >= observed + 1)`` (see :func:`nb_log_upper_tail`)."""
+    at = nb_log_upper_tail(observed, mean, dispersion)
+    above = nb_log_upper_tail(int(observed) + 1, mean, dispersion)
+    return float(np.logaddexp(at, above)) - math.log(2.0)
+
+
+def dispersion_se(phi: np.ndarray | float, mean: np.ndarray | float, days: np.ndarray | float) -> np.ndarray:
+    """Approximate standard error of the moment estimate ``(s2 - m) / m^2`` of ``phi`` from ``days``
+    negative-binomial daily counts with this mean: by the delta method, with the sample variance's
+    own variance (the fourth cumulant) and its covariance with the sample mean,
+    ``sqrt(2 * (1 + phi) / days) * (phi + 1 / mean)``. (Without the ``1 + phi`` factor, the
+    normal-theory value, it falls short for over-dispersed dyads.)"""
+    phi, mean, days = np.asarray(phi, float), np.asarray(mean, float), np.asarray(days, float)
+    return np.sqrt(2.0 * (1.0 + phi) / np.maximum(days, 1.0)) * (phi + 1.0 / mean)
+
+
 @dataclass(frozen=True)
 class Signal:
     """A surprising window: ``end`` is the index of its last day in the scanned counts."""
@@ -245,7 +270,7 @@ class Signal:
     days: int
     observed: int
     expected: float
-    log_p: float  # natural log of the upper-tail probability
+    log_p: float  # natural log of the upper-tail mid-p value
     level: float  # baseline events per day, weekday-adjusted
     dispersion: float  # the day-level phi used
 
@@ -305,9 +330,10 @@ def scan(counts: Sequence[int] | np.ndarray, first_weekday: int, params: Params,
         dof = np.maximum(k_all - (k > 0).sum(axis=0), 1.0)
         phi = np.where(mu_sq > 0, (spread * k_all / dof - s_all) / np.where(mu_sq > 0, mu_sq, 1.0), 0.0)
         phi = np.clip(phi, params.dispersion_min, params.dispersion_max)
-        # one standard error up: an underestimated phi gives false alarms, an overestimated one
-        # only a later alert (SE of a moment estimate, about sqrt(2 / n) * (phi + 1 / mean))
-        phi = np.minimum(phi + np.sqrt(2.0 / k_all) * (phi + 1.0 / floor_mean), params.dispersion_max)
+        # dispersion_margin standard errors up: an underestimated phi gives false alarms, an
+        # overestimated one only a later alert
+        margin = params.dispersion_margin * dispersion_se(phi, floor_mean, k_all)
+        phi = np.minimum(phi + margin, params.dispersion_max)
         # weekday factors: gamma-Poisson posterior means around 1 with a prior worth weekday_prior
         # events, each weekday's events discounted for over-dispersion; normalised to average 1
         discount = 1.0 / (1.0 + phi * floor_mean)
@@ -336,7 +362,7 @@ def scan(counts: Sequence[int] | np.ndarray, first_weekday: int, params: Params,
         gate = (observed >= params.min_count) & (observed >= params.min_ratio * expected)
         log_alpha = math.log(params.alpha)
         for i in np.nonzero(gate)[0]:
-            log_p = nb_log_upper_tail(int(observed[i]), float(expected[i]), float(window_phi[i]))
+            log_p = nb_log_mid_p(int(observed[i]), float(expected[i]), float(window_phi[i]))
             if log_p <= log_alpha:
                 signals.append(
                     Signal(
@@ -652,6 +678,7 @@ def detect(
                         "dispersion": round(signal.dispersion, 3),
                         "baseline_days": p.baseline_days,
                         "alpha": p.alpha,
+                        "test": "negative binomial, upper-tail mid-p",
                     },
                     events=[_event_summary(e) for e in events],
                     created_at=now,
