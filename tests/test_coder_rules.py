@@ -239,3 +239,30 @@ def test_an_international_organisation_the_dictionaries_lack_is_no_country(pipel
     assert any({a.country for a in e.source} == {"IGO"} for e in igo)
     ngo = events(pipeline, "Members of the Association of African Jurists investigated the welfare of 2,000 Libyans.")
     assert any({a.country for a in e.source} == {"NGO"} for e in ngo)
+
+
+def test_stones_thrown_by_youths_at_a_demonstration_are_a_riot(pipeline):
+    text = "Palestinian youths threw stones during demonstrations against the Israeli army on Friday."
+    coded = events(pipeline, text)
+    assert any(e.type == "PROTEST" and e.mode == "riot" for e in coded)
+    assert not any(e.type == "ASSAULT" for e in coded)
+
+
+def test_crowds_gathering_for_a_rally_hold_it(pipeline):
+    coded = events(pipeline, "Thousands of Nigerians converged on Thursday for a rally in Lagos against the new law.")
+    assert any(e.type == "PROTEST" and {a.country for a in e.source} == {"NGA"} for e in coded)
+
+
+def test_saying_another_must_be_ready_to_act_is_a_demand(pipeline):
+    coded = events(pipeline, "Egypt's president said that the United States must be ready to mediate in the dispute.")
+    assert any(e.type == "REQUEST" and {a.country for a in e.target} == {"USA"} for e in coded)
+
+
+def test_a_welcome_given_is_hosting_and_aid_given_is_still_coded(pipeline):
+    welcome = events(pipeline, "President Macron gave a warm welcome on Thursday to the Kenyan president in Paris.")
+    assert any(e.type == "CONSULT" for e in welcome)
+
+
+def test_ending_talks_and_defying_a_ban(pipeline):
+    assert any(e.type == "SANCTION" for e in events(pipeline, "Turkey ended talks with Greece on Monday."))
+    assert any(e.type == "REJECT" for e in events(pipeline, "Kenyan opposition supporters defied a ban on rallies."))

@@ -333,7 +333,7 @@ class Coder:
         out: list[Candidate] = []
         speech = self.lex.kind("speech")
         for tok in sent:
-            if tok.pos_ != "VERB" or not any(
+            if tok.pos_ not in ("VERB", "AUX") or not any(  # "must withdraw", "must be ready to"
                 c.dep_ == "aux" and c.lower_ in self.lex.kind("obligation") for c in tok.children
             ):
                 continue
@@ -540,6 +540,17 @@ class Coder:
         counted = noun.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ == "NOUN"
         return head.head if counted and self.lex.lemma(head.head) in self.lex.kind("series") else noun
 
+    def _entered(self, noun: Token) -> bool:
+        """Whether an event noun is what its clause's subject starts or holds: "went on strike",
+        "converged for a rally" (lexicon kinds ``enter`` and ``assemble``)."""
+        prep = noun.head
+        if noun.dep_ != "pobj" or prep.head.pos_ != "VERB":
+            return False
+        verb = self.lex.lemma(prep.head)
+        return (prep.lower_ == "on" and verb in self.lex.kind("enter")) or (
+            prep.lower_ == "for" and verb in self.lex.kind("assemble")
+        )
+
     def _noun_roles(self, noun: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
         source = _children(noun, ["poss"])
         source += [
@@ -551,17 +562,12 @@ class Coder:
         if placed is not noun:
             target += _prep_objects(placed, rule.via)
         governor = placed.head
-        if (
-            placed.dep_ == "pobj"
-            and governor.lower_ == "on"
-            and governor.head.pos_ == "VERB"
-            and self.lex.lemma(governor.head) in self.lex.kind("enter")
-        ):
-            host = governor.head  # "teachers went on strike": the strike is theirs
+        if self._entered(placed):
+            host = governor.head  # "teachers went on strike", "crowds gathered for a rally": theirs
             return source or self._subject(host), target, host
         if placed.dep_ in ("dobj", "nsubjpass") and governor.pos_ == "VERB":
             lemma = self.lex.lemma(governor)
-            carries = lemma in self.lex.kind("light")
+            carries = lemma in self.lex.kind("light") | self.lex.kind("support")
             embeds = lemma in self.lex.kind("intention") | self.lex.kind("request") | self.lex.kind("threat")
             if carries or embeds:
                 host = governor
@@ -667,6 +673,20 @@ class Coder:
 
         category = rule.category
         rule_name = rule.name + ("+merged" if cand.merged else "") + ("+near" if cand.target_near else "")
+        named_source = [a for a in source if not a.assumed]
+        if (
+            category == "ASSAULT"
+            and cand.mode == "primitive"
+            and sentence_contexts & {"protest", "riot"}
+            and not _armed(named_source, states=False)
+        ):
+            # "youths threw stones during demonstrations": unarmed people's stones at a protest are a riot
+            category, cand.mode = "PROTEST", "riot"
+            rule_name += ">PROTEST"
+            if not named_source:
+                country = self._where(cand.trigger, ctx)
+                named_source = [Actor("protesters", f"{country}CVL", country, "CVL", assumed=True)] if country else []
+            source = named_source
         if mod.label == "purpose" and (category in _VERBAL_CATEGORIES or category == "PROTEST"):
             mod.hypothetical, mod.label = False, None  # "staged a rally to demand reforms": the demand is made
         promoted = self._promise_or_threat(category, mod, negation_is_trigger)
@@ -782,8 +802,7 @@ class Coder:
         injured in a blast") - not a mention in passing ("a pause in the bombing")."""
         if trigger.pos_ == "NOUN":
             trigger = self._counted_by(trigger)
-            on = trigger.dep_ == "pobj" and trigger.head.lower_ == "on" and trigger.head.head.pos_ == "VERB"
-            if on and self.lex.lemma(trigger.head.head) in self.lex.kind("enter"):
+            if self._entered(trigger):
                 return True
         if trigger.pos_ == "VERB" or trigger.dep_ in ("nsubj", "nsubjpass", "dobj", "ROOT", "attr"):
             return True
