@@ -28,6 +28,7 @@ from powderkeg.coder.verbs import VerbDictionary, VerbMatch
 if TYPE_CHECKING:
     from powderkeg.coder.classifier import SentenceClassifier
     from powderkeg.geo import Geoparser
+    from powderkeg.geo.resolve import PlaceMention
 from powderkeg.model import Actor, Article, CodingTimeout, Event
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
@@ -165,6 +166,8 @@ class Coder:
         self._last_match: VerbMatch | None = None
         self.classifier = classifier
         self.classifier_threshold = classifier_threshold
+        self._doc_places: tuple[Doc, list[PlaceMention]] | None = None
+        self._place_hint: list[str] = []
         self.verb_defaults = True  # code a dictionary verb by its block's default code when no pattern matched
         self.actors = ActorResolver(
             dictionaries,
@@ -186,6 +189,8 @@ class Coder:
         for counts in mentions.values():
             ctx.countries.update(counts)
         ctx.sentence_countries = {s.start: mentions.get(s.start, Counter()) for s in doc.sents}
+        self._doc_places = None  # the geoparse of this document, made once when first needed
+        self._place_hint = [c for c, _ in ctx.countries.most_common()]
         events: list[Event] = []
         sents = [s for s in doc.sents if s.text.strip()]
         self.skipped_sentences = 0
@@ -207,8 +212,7 @@ class Coder:
         """Each event's place: the place its trigger's clause names, else its sentence's, else
         the article's focus (see :mod:`powderkeg.geo.locate`)."""
         assert self.geoparser is not None
-        actor_countries = [a.country for e in events for a in (*e.source, *e.target) if a.country and not a.assumed]
-        places = self.geoparser.places(doc, actor_countries)
+        places = self._places(doc)
         focus = self.geoparser.focus(places)
         token_at = {t.idx: t.i for t in doc}
         for event in events:
@@ -766,13 +770,20 @@ class Coder:
         event.assign_id()
         return event
 
+    def _places(self, doc: Doc) -> list[PlaceMention]:
+        """The document's place mentions, geoparsed once (for actors and for event locations),
+        with the countries the dictionaries find in it as the context."""
+        assert self.geoparser is not None
+        if self._doc_places is None or self._doc_places[0] is not doc:
+            self._doc_places = (doc, self.geoparser.places(doc, self._place_hint))
+        return self._doc_places[1]
+
     def _token_places(self, doc: Doc) -> dict[int, str]:
         """The ISO3 country of each token of the place names the geoparser resolves in a document
         (towns, provinces, countries: not seas, regions or landmarks), for actors the dictionaries
         cannot place ("shelled the town of Avdiivka")."""
-        assert self.geoparser is not None
         out: dict[int, str] = {}
-        for mention in self.geoparser.places(doc):
+        for mention in self._places(doc):
             place = mention.place
             if place is None or not place.country or mention.feature not in _PLACE_FEATURES:
                 continue
