@@ -246,3 +246,86 @@ def test_seed_report_event_places(geo, name):
     ):
         place = place_of(sentence_start, word)
         assert (place.name, place.country, place.precision) == ("northern Kosovo", "XKX", "region")
+
+
+# -- recognition and placement added for issue 4's GWN target ------------------------------------
+
+
+def test_town_inside_an_organisation_name_even_where_a_division_shares_it(geo):
+    # "Toronto" is also the alias of a county that outranks the town; the town's own name counts
+    mentions = geo.parse_text("Commuters were angry on Monday. The Toronto Transit Commission raised fares again.")
+    toronto = named(mentions, "Toronto")
+    assert toronto.embedded and toronto.place is not None and toronto.place.country == "CAN"
+
+
+def test_dateline_after_a_byline_on_the_same_parse(geo):
+    text = "By Jane Roe, The Daily Courier.\n\nTORONTO — A fire closed two schools on Friday."
+    toronto = named(geo.parse_text(text), "TORONTO")
+    assert toronto.place is not None and toronto.place.country == "CAN"
+
+
+def test_demonym_opening_a_sentence_is_a_demonym(geo):
+    mentions = geo.parse_text("Salvadoran migrants crossed the border on foot.", demonyms=True)
+    assert named(mentions, "Salvadoran").is_demonym
+
+
+def test_facility_named_after_a_people_is_a_site_not_a_nationality(geo):
+    mentions = geo.parse_text("Protesters gathered in Washington outside the Russian Embassy on Saturday.")
+    embassy = named(mentions, "Russian Embassy")
+    assert embassy.feature == "contextual" and embassy.place is not None and embassy.place.country == "USA"
+
+
+def test_same_name_elsewhere_is_the_same_place(geo):
+    from powderkeg.geo.toponyms import Toponym
+
+    doc = geo.nlp("Heavy rain fell in Nairobi on Monday. The Nairobi Water Company cut supplies.")
+    found = geo.finder.find(doc)
+    nairobi = [t for t in found if t.text == "Nairobi"]
+    assert len(nairobi) == 2 and all(isinstance(t, Toponym) for t in nairobi)
+    assert any(t.extras.get("embedded") for t in nairobi)
+
+
+def _gaz(pid: int, name: str, country: str, admin1: str, lat: float, lon: float, population: int, feature="city"):
+    from powderkeg.geo.gazetteer import GazPlace
+
+    return GazPlace(pid, name, feature, country, admin1, None, lat, lon, population)
+
+
+def _top(text: str, start: int):
+    from powderkeg.geo.toponyms import Toponym
+
+    return Toponym(start, start + len(text), text, start, start + 1, "GPE", (name_key(text),))
+
+
+def test_small_town_alone_in_its_country_is_left_unresolved():
+    from collections import Counter
+
+    from powderkeg.geo.resolve import Resolver
+
+    toponyms = [_top("Portalta", 0), _top("Verdana", 20), _top("Lisca", 40), _top("Brimmel", 60)]
+    choice = [
+        (_gaz(1, "Portalta", "AA", "01", 10.0, 10.0, 500_000), 0.9),
+        (_gaz(2, "Verdana", "AA", "01", 10.2, 10.1, 80_000), 0.9),
+        (_gaz(3, "Lisca", "AA", "02", 11.0, 10.5, 30_000), 0.9),
+        (_gaz(4, "Brimmel", "BB", "07", 50.0, 60.0, 2_000), 0.6),  # a village on another continent
+    ]
+    Resolver._drop_strays(toponyms, choice, [None] * 4, Counter())
+    assert choice[3] is None and all(c is not None for c in choice[:3])
+
+
+def test_contextual_names_anchor_on_the_towns_the_story_agrees_on():
+    from powderkeg.geo.parser import _coherent
+    from powderkeg.model import Place
+
+    def mention(text: str, start: int, lat: float, lon: float, admin1: str, feature: str = "city") -> PlaceMention:
+        place = Place(name=text, country="AAA", admin1=admin1, lat=lat, lon=lon, precision="city", geonameid=None)
+        return PlaceMention(text, start, start + len(text), 0, 1, feature, place=place)
+
+    home = mention("Portalta", 0, 10.0, 10.0, "North")
+    region = mention("North", 20, 10.5, 10.5, "North", feature="admin1")
+    neighbour = mention("Verdana", 40, 10.3, 10.2, "North")
+    stray = mention("Brimmel", 60, 40.0, 40.0, "Far")
+    stray_twin = mention("Kessel", 80, 40.1, 40.1, "Far", feature="admin2")
+    mentions = [home, region, neighbour, stray, stray_twin]
+    kept = _coherent([home, neighbour, stray, stray_twin], mentions)
+    assert home in kept and neighbour in kept and stray not in kept and stray_twin not in kept

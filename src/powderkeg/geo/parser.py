@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from powderkeg.geo.gazetteer import Gazetteer, GazPlace, default_gazetteer
 from powderkeg.geo.locate import EventLocation, locate_event
-from powderkeg.geo.resolve import PlaceMention, Resolver, place_from
+from powderkeg.geo.resolve import PlaceMention, Resolver, distance_km, place_from
 from powderkeg.geo.toponyms import Toponym, ToponymFinder
 from powderkeg.model import Place
 
@@ -34,6 +34,8 @@ __all__ = ["Geoparser", "geoparse_jsonl", "geoparse_records"]
 
 #: How far back (in characters) an unresolved name borrows the place of a resolved one.
 _CONTEXT_CHARS = 600
+#: Anchors this close to another place of the document agree with it.
+_COHERENT_KM = 250.0
 _CONTEXT_PRECISION = {"city": "district", "admin2": "district", "admin1": "region"}
 
 
@@ -135,6 +137,9 @@ class Geoparser:
             for m in mentions
             if m.place is not None and not m.is_demonym and not m.embedded and m.feature in ("city", "admin2", "admin1")
         ]
+        coherent = _coherent(anchors, mentions)
+        if coherent:
+            anchors = coherent
         by_key: dict[str, list[PlaceMention]] = {}
         for index, mention in of_toponym.items():
             if mention.place is not None and not mention.is_demonym and mention.feature != "contextual":
@@ -156,6 +161,11 @@ class Geoparser:
                 before = [a for a in anchors if a.end <= mention.start and mention.start - a.end <= _CONTEXT_CHARS]
                 after = [a for a in anchors if a.start >= mention.end and a.start - mention.end <= _CONTEXT_CHARS // 3]
                 anchor = before[-1] if before else (after[0] if after else None)
+            if anchor is None and anchors and toponym is not None and _named_like_a_site(toponym):
+                # nothing close by: the document's own town, the one it names most often
+                counts = Counter(a.text for a in anchors if a.feature != "admin1") or Counter(a.text for a in anchors)
+                main = max(counts, key=lambda text: (counts[text], -next(a.start for a in anchors if a.text == text)))
+                anchor = next(a for a in anchors if a.text == main)
             if anchor is None or anchor.place is None:
                 continue
             base = anchor.place
@@ -200,6 +210,45 @@ class Geoparser:
         """The place of the event with trigger token ``trigger_i`` (see :mod:`powderkeg.geo.locate`)."""
         found = self.locate(doc, trigger_i, places, focus)
         return found.place if found else None
+
+
+def _named_like_a_site(toponym: Toponym) -> bool:
+    """A name that says it is a site ("Royal Street", "Assiniboine Avenue", "the Pilanesburg
+    Mountains"): worth placing in the document's own town even with no town close by."""
+    return bool(toponym.extras.get("facility")) or toponym.label in ("FAC", "LOC", "FACILITY")
+
+
+def _coherent(anchors: Sequence[PlaceMention], mentions: Sequence[PlaceMention]) -> list[PlaceMention]:
+    """The anchors that agree best with the document's other places: those backed by the most
+    other names (a name within a few hundred km, or in the same first-order division). A town far
+    from the rest of the story ("Washington Square" read as the one in Pennsylvania in a New
+    Orleans story) should not place the streets and buildings around it, even where a second
+    misread name ("Franklin" County, Pennsylvania) happens to lie next to it."""
+    others = [m for m in mentions if m.place is not None and not m.is_demonym and m.feature != "contextual"]
+    support: dict[int, int] = {}
+    for anchor in anchors:
+        place = anchor.place
+        assert place is not None
+        backers = set()
+        for other in others:
+            if other.text == anchor.text or other.place is None:
+                continue
+            near = other.feature in ("city", "admin2", "landmark") and (
+                distance_km(place.lat, place.lon, other.place.lat, other.place.lon) <= _COHERENT_KM
+            )
+            same_division = (
+                other.feature in ("admin1", "city", "admin2")
+                and place.admin1 is not None
+                and (other.place.country, other.place.admin1) == (place.country, place.admin1)
+            )
+            if near or same_division:
+                backers.add(other.text)
+        support[id(anchor)] = len(backers)
+    best = max(support.values(), default=0)
+    if best == 0:
+        return []
+    floor = min(best, 2)  # backed by two names, or by as many as the best-backed anchor
+    return [a for a in anchors if support[id(a)] >= floor]
 
 
 def geoparse_records(

@@ -55,10 +55,17 @@ CAPITAL_BONUS = 2.5
 HINT_MATCH, HINT_MISMATCH = 3.0, -1.5
 QUALIFIED_BONUS, UNQUALIFIED_PENALTY = 8.0, -1.0
 COUNTRY_CONTEXT, ADMIN1_CONTEXT, NEARBY_CONTEXT = 4.0, 2.0, 1.5
+TOWN_ADMIN1_CONTEXT = 1.5
 NEARBY_KM = 100.0
 #: A weak toponym (a small town's name where nothing says "place") stays only if a place the
 #: document names for sure lies this close, or in the same first-order division.
 SUPPORT_KM = 150.0
+#: A weak toponym that is a town this large is supported by its country alone ("Kosice" in a
+#: story that names Slovakia).
+BIG_TOWN = 100_000
+#: A town smaller than this, alone in its country while the story names this many places
+#: elsewhere, is left unresolved (see ``Resolver._drop_strays``).
+STRAY_POPULATION, STRAY_OTHERS = 20_000, 2
 #: A town takes its division's name when it holds at least this share of the division's people.
 SEAT_SHARE = 0.25
 
@@ -218,13 +225,18 @@ class Resolver:
             for key in order:
                 context = self._context(toponyms, choice, demonym_places, actor_weights, only=key)
                 self._choose(toponyms, candidates, base, context, groups[key], choice)
-        self._drop_unsupported(toponyms, choice)
+        self._drop_unsupported(toponyms, choice, demonym_places)
+        self._drop_strays(toponyms, choice, demonym_places, actor_weights)
         return [
             demonym_places[i] if t.is_demonym else choice[i][0] if choice[i] else None for i, t in enumerate(toponyms)
         ]
 
     @staticmethod
-    def _drop_unsupported(toponyms: Sequence[Toponym], choice: list[tuple[GazPlace, float] | None]) -> None:
+    def _drop_unsupported(
+        toponyms: Sequence[Toponym],
+        choice: list[tuple[GazPlace, float] | None],
+        demonym_places: Sequence[GazPlace | None] = (),
+    ) -> None:
         """A weak toponym ("the Allendale Woman's Club", a small town's name said without "in")
         keeps its place only near the places the document names for sure."""
         sure = [
@@ -232,6 +244,11 @@ class Resolver:
             for toponym, chosen in zip(toponyms, choice, strict=True)
             if chosen is not None and not toponym.extras.get("weak")
         ]
+        # countries the story names as countries: a big town of theirs needs no nearer support
+        named_countries = {place.country for place in sure if place.feature == "country"}
+        named_countries |= {
+            place.country for place in demonym_places if place is not None and place.feature == "country"
+        }
         for i, toponym in enumerate(toponyms):
             chosen = choice[i]
             if chosen is None or not toponym.extras.get("weak"):
@@ -249,7 +266,52 @@ class Resolver:
                 )
                 for other in sure
             )
+            if not supported and not toponym.extras.get("person_word"):
+                supported = (
+                    (place.feature == "city" and place.population >= BIG_TOWN and place.country in named_countries)
+                    or (
+                        # a country or state the story is in: "New Brunswick RCMP" near Fredericton
+                        place.feature == "country" and any(o.country == place.country and o is not place for o in sure)
+                    )
+                    or (
+                        place.feature == "admin1"
+                        and any(
+                            o.feature != "admin1" and (o.country, o.admin1) == (place.country, place.admin1)
+                            for o in sure
+                        )
+                    )
+                )
             if not supported:
+                choice[i] = None
+
+    @staticmethod
+    def _drop_strays(
+        toponyms: Sequence[Toponym],
+        choice: list[tuple[GazPlace, float] | None],
+        demonym_places: list[GazPlace | None],
+        actor_weights: Counter[str],
+    ) -> None:
+        """A small town in a country nothing else of the story is in ("Bains" read as the French
+        village in a story about Nassau) is more likely a place the gazetteer lacks: it is left
+        unresolved, to be placed by the places around it."""
+        countries: Counter[str] = Counter(actor_weights)
+        names_in: dict[str, set[str]] = {}
+        for toponym, chosen in zip(toponyms, choice, strict=True):
+            if chosen is not None and not toponym.extras.get("weak") and chosen[0].country:
+                names_in.setdefault(chosen[0].country, set()).add(toponym.keys[0])
+        for place in demonym_places:
+            if place is not None and place.country:
+                countries[place.country] += 1
+        others = sum(len(keys) for keys in names_in.values())
+        for i, toponym in enumerate(toponyms):
+            chosen = choice[i]
+            if chosen is None or toponym.extras.get("weak"):
+                continue
+            place = chosen[0]
+            if place.feature not in ("city", "admin2") or place.population >= STRAY_POPULATION or not place.country:
+                continue
+            own = names_in.get(place.country, set())
+            if own == {toponym.keys[0]} and not countries[place.country] and others - 1 >= STRAY_OTHERS:
                 choice[i] = None
 
     def confidences(self) -> list[float]:
@@ -367,8 +429,12 @@ class Resolver:
         score += COUNTRY_CONTEXT * share * (0.5 if place.feature == "country" else 1.0)
         # other names in the same first-order division ("Atlanta" for "Georgia" the state)
         in_named_division = place.country and place.admin1 and context.admin1s.get((place.country, place.admin1), 0)
-        if place.feature in ("city", "admin2", "admin1") and in_named_division:
+        if place.feature == "admin1" and in_named_division:
             score += ADMIN1_CONTEXT
+        elif place.feature in ("city", "admin2") and in_named_division:
+            # weaker for a town: a state holds hundreds of towns, so a small namesake in the state
+            # of another name ("Boston" in New York state) must not beat a city fifty times larger
+            score += TOWN_ADMIN1_CONTEXT
         if place.feature in ("city", "admin2"):
             for other, lat, lon in context.points:
                 if other != index and distance_km(place.lat, place.lon, lat, lon) < NEARBY_KM:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from powderkeg.coder.dictionaries import data_dir
-from powderkeg.geo.gazetteer import Gazetteer, data_file, name_key, read_tsv
+from powderkeg.geo.gazetteer import Gazetteer, GazPlace, data_file, name_key, read_tsv
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -97,6 +97,9 @@ def facility_words() -> frozenset[str]:
 
 #: Kinds of place that a name names on its own, without "in" or "the city of" around it.
 _MAJOR_FEATURES = frozenset({"country", "admin1", "continent", "region", "water", "land", "landmark"})
+
+#: Towns this large are known by their other spellings too ("Misrata", "Douma").
+_BIG_TOWN = 100_000
 
 #: Facility words that are common surnames too: a PERSON entity ending in one is a person.
 _SURNAME_WORDS = frozenset("hall park church lane temple chapel castle tower fort drive street inn".split())
@@ -210,9 +213,15 @@ class ToponymFinder:
         for ent in doc.ents:  # "Edmonton Police Service", "Nigerian Army": places inside names
             if (ent.label_ in EMBEDDING_LABELS or ent.label_ == "PERSON") and not taken[ent.start]:
                 facility = self._facility(doc, ent)
-                inner = self._embedded(doc, ent, weak=facility is None) if ent.label_ != "PERSON" else []
-                if facility is not None and not any(t.token_start == facility.token_start for t in inner):
-                    inner = [facility]  # "Royal Street", "Carnegie Library": the whole name is the place
+                if ent.label_ != "PERSON":
+                    inner = self._embedded(doc, ent, weak=facility is None)
+                else:
+                    inner = self._leading_place(doc, ent)
+                if facility is not None and not any(
+                    t.token_start == facility.token_start and not t.is_demonym for t in inner
+                ):
+                    # "Royal Street", "Carnegie Library", "Russian Embassy": the whole name is the place
+                    inner = [facility]
                 for toponym in inner:
                     found.append(toponym)
                     for i in range(toponym.token_start, toponym.token_end):
@@ -222,13 +231,18 @@ class ToponymFinder:
             if ent.label_ in ("PERSON", "ORG", "NORP", "WORK_OF_ART", "EVENT", "LAW", "PRODUCT"):
                 for i in range(ent.start, ent.end):
                     blocked[i] = True
-        datelines = self._datelines(doc, blocked)
+        datelines = self._datelines(doc, taken)
         for toponym in datelines:
             for i in range(toponym.token_start, toponym.token_end):
                 blocked[i] = True
         found.extend(datelines)
         found.extend(self._from_gazetteer(doc, blocked))
+        found.extend(self._same_name_elsewhere(doc, found))
         found.sort(key=lambda t: t.start)
+        person_words = self._person_words(doc)
+        for toponym in found:
+            if toponym.extras.get("weak") and toponym.keys[0] in person_words:
+                toponym.extras["person_word"] = True  # "Jackson" where the story names "Andrew Jackson"
         self._link_qualifiers(doc, found)
         return found
 
@@ -366,7 +380,14 @@ class ToponymFinder:
         if best is None or self.demonyms.target(span.text):
             return False
         place, kind = best
-        return kind == 0 and place.feature in ("city", "admin2") and place.population >= min_population
+        if kind == 0 and place.feature in ("city", "admin2") and place.population >= min_population:
+            return True
+        # a city's other spelling ("Misrata" for Misratah), or a town named like a county
+        return any(
+            place.feature == "city"
+            and (kind == 0 and place.population >= min_population or kind <= 2 and place.population >= _BIG_TOWN)
+            for place, kind in self.gazetteer.lookup(span.text)
+        )
 
     @staticmethod
     def _weak(toponym: Toponym | None) -> Toponym | None:
@@ -461,7 +482,18 @@ class ToponymFinder:
             return kind <= 1
         if self._acronym(text):
             return False
-        return place.feature in ("city", "admin2") and kind == 0 and place.population >= min_population
+        if place.feature in ("city", "admin2") and kind == 0 and place.population >= min_population:
+            return True
+        # the best match may be a division called by an alias ("Toronto" for the county of
+        # Toronto) while a town of that very name is prominent too
+        return bool(text) and self._prominent_town(text, min_population) is not None
+
+    def _prominent_town(self, text: str, min_population: int) -> GazPlace | None:
+        """A town (or district) whose own name is ``text``, with at least ``min_population``."""
+        for place, kind in self.gazetteer.lookup(text):
+            if kind == 0 and place.feature in ("city", "admin2") and place.population >= min_population:
+                return place
+        return None
 
     def _demonyms_in(self, doc: Doc, start: int, end: int) -> list[Toponym]:
         """Capitalised words of ``doc[start:end]`` that are demonyms, when the whole is not one."""
@@ -543,6 +575,8 @@ class ToponymFinder:
                     continue
                 demonym = self.demonyms.target(span.text)
                 if demonym is not None:
+                    if i == first and doc[ent.end - 1].lower_.rstrip(".") in facility_words():
+                        break  # "French Quarter", "Frenchmen Street": a site, not a nationality
                     match = self._toponym(span, ent.label_, demonym_of=demonym)
                     break
                 best = self.gazetteer.best_named(span.text)
@@ -565,30 +599,69 @@ class ToponymFinder:
                 i += 1
         return found
 
-    def _datelines(self, doc: Doc, blocked: list[bool]) -> list[Toponym]:
+    def _leading_place(self, doc: Doc, ent: Span) -> list[Toponym]:
+        """A "person" whose name begins with a country, state or big town is mostly a team or an
+        organisation the parser misread ("Seattle Seahawks", "New Brunswick RCMP", "Abuja
+        Chamber of Commerce"). The place is kept as an embedded, weak toponym: it stays only
+        where the document's other places back it."""
+        first = ent.start + (1 if doc[ent.start].lower_ in _DETERMINERS else 0)
+        for size in (3, 2, 1):
+            if ent.end - first <= size:
+                continue
+            span = doc[first : first + size]
+            if not all(t.text[:1].isupper() for t in span) or self._acronym(span.text):
+                continue
+            if self.demonyms.target(span.text) or self._direction_only(span.text):
+                return []
+            best = self.gazetteer.best_named(span.text)
+            if best is None:
+                continue
+            if not (
+                best[0].feature in ("country", "admin1")
+                and best[1] <= 1
+                or self._prominent_town(span.text, _BIG_TOWN) is not None
+            ):
+                return []
+            toponym = self._weak(self._place_toponym(doc, span, "PERSON"))
+            if toponym is None:
+                return []
+            toponym.extras["embedded"] = True
+            return [toponym]
+        return []
+
+    def _datelines(self, doc: Doc, taken: list[bool]) -> list[Toponym]:
         """ "TORONTO —", "SAN DIEGO (AP) --", "BOSTON (Reuters) -": a place in capitals opening a
-        line or a sentence, followed by a dash, comma or bracket (or, opening a line, by the text)."""
+        line or a sentence, followed by a dash, comma or bracket (or, opening a line, by the text).
+        The parser's sentences often run across a dateline, so a line start or a full stop before
+        it counts too; so does an entity the parser made of the capitals ("DURBAN" as an ORG)."""
         found: list[Toponym] = []
-        for sentence in doc.sents:
-            start = sentence.start
-            line_start = start == 0 or "\n" in doc[start - 1].whitespace_ + doc[start - 1].text
+        n = len(doc)
+        start = 0
+        while start < n:
+            token = doc[start]
+            if not (token.is_upper and token.is_alpha) or taken[start]:
+                start += 1
+                continue
+            before = doc[start - 1] if start else None
+            line_start = before is None or "\n" in before.whitespace_ + before.text
+            opens = line_start or token.is_sent_start or (before is not None and before.text in (".", "!", "?"))
             end = start
-            while end < sentence.end and end - start < 4 and doc[end].is_upper and doc[end].is_alpha:
+            while end < n and end - start < 4 and doc[end].is_upper and doc[end].is_alpha and not taken[end]:
                 end += 1
-            if end == start or end >= len(doc) or any(blocked[start:end]):
+            if not opens or end >= n:
+                start = end
                 continue
             follows = doc[end]
             if follows.text not in (",", "-", "—", "–", "--", "(", ":") and not (
                 line_start and follows.is_title and follows.is_alpha
             ):
+                start = end
                 continue
             span = doc[start:end]
-            if sum(len(t) for t in span) < 4:
-                continue  # "UN", "EU": capitals that are codes
-            best = self.gazetteer.best_named(span.text)
-            if best is not None and self._prominent(best, 1000):
-                toponym = self._toponym(span, "DATELINE")
-                found.append(toponym)
+            best = self.gazetteer.best_named(span.text) if sum(len(t) for t in span) >= 4 else None  # not "UN"
+            if best is not None and (self._prominent(best, 1000) or self._prominent_town(span.text, 1000)):
+                found.append(self._toponym(span, "DATELINE"))
+            start = end
         return found
 
     # gazetteer matches ----------------------------------------------------------------------
@@ -642,10 +715,21 @@ class ToponymFinder:
                     self._note_prefix(doc, facility)
                     found.append(facility)
                     continue
+                target = self.demonyms.target(span.text)
+                if target is not None and span[0].text[:1].isupper():
+                    found.append(self._toponym(span, "NORP", demonym_of=target))  # "Salvadoran migrant"
+                    continue
                 inner = self._demonyms_in(doc, a, b)
                 if inner:
                     found.extend(inner)  # "Syrian-Turkish border", "Danish wave energy developer"
                     continue
+                if b - a >= 2:
+                    run = doc[a:b]
+                    run.label_ = "RUN"
+                    inner = self._embedded(doc, run)
+                    if inner:
+                        found.extend(inner)  # "SME Mauritius Limited", "Slidell PD" the parser tagged nothing
+                        continue
                 if (
                     any(t.pos_ == "PROPN" for t in span)
                     and not doc[a].is_sent_start
@@ -686,6 +770,110 @@ class ToponymFinder:
             if toponym is not None:
                 found.append(self._weak(toponym) if weak else toponym)
         return found
+
+    def _prominent_key(self, key: str) -> bool:
+        """A name known well enough to be the same place wherever the document repeats it."""
+        best = self.gazetteer.best_named_key(key)
+        if best is None:
+            return False
+        if best[0].feature in _MAJOR_FEATURES:
+            return best[1] <= 1
+        return any(
+            kind <= 1 and place.feature in ("city", "admin2") and place.population >= self.min_town_population
+            for place, kind in self.gazetteer.lookup_key(key)
+        )
+
+    @staticmethod
+    def _person_words(doc: Doc) -> set[str]:
+        """Words of the document's multi-word person names: "Tyler Williams", "Adrian Beltre"."""
+        return {name_key(t.text) for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for t in ent}
+
+    # one sense per discourse ------------------------------------------------------------------
+
+    #: Labels of toponyms sure enough to name the same place wherever the name recurs.
+    _SURE_LABELS = frozenset({"GPE", "LOC", "DATELINE"})
+
+    def _same_name_elsewhere(self, doc: Doc, found: list[Toponym]) -> list[Toponym]:
+        """A name the document uses for sure as a place names that place wherever it recurs, also
+        where the parser read it as a person or organisation ("Douma's fall", "Ghouta was under
+        siege") or as the first words of a longer name ("Toronto Transit Commission", "Abuja
+        Chamber of Commerce"; those are marked ``embedded``). Weak toponyms of a sure name are
+        sure too."""
+        person_words = self._person_words(doc)
+        sure: dict[str, Toponym] = {}
+        for toponym in found:
+            key = toponym.keys[0]
+            if (
+                toponym.label in self._SURE_LABELS
+                and not toponym.is_demonym
+                and not toponym.extras.get("weak")
+                and not toponym.extras.get("embedded")
+                and key
+                and not (len(key.split()) == 1 and key in person_words)
+                and not self._direction_only(toponym.text)
+                and self._prominent_key(key)
+            ):
+                sure.setdefault(key, toponym)
+        if not sure:
+            return []
+        for toponym in found:
+            if toponym.extras.get("weak") and toponym.keys[0] in sure:
+                del toponym.extras["weak"]
+        longest = max(len(t.keys[0].split()) for t in sure.values())
+        taken = [False] * len(doc)
+        for toponym in found:
+            for i in range(toponym.token_start, toponym.token_end):
+                taken[i] = True
+        entity_of: dict[int, Span] = {}
+        for ent in doc.ents:
+            for i in range(ent.start, ent.end):
+                entity_of[i] = ent
+        added: list[Toponym] = []
+        i, n = 0, len(doc)
+        while i < n:
+            token = doc[i]
+            if taken[i] or not token.text[:1].isupper() or token.text in _CAPITALISED_STOPWORDS:
+                i += 1
+                continue
+            match = None
+            for size in range(min(longest, n - i), 0, -1):
+                if any(taken[i : i + size]) or not doc[i + size - 1].text[:1].isupper():
+                    continue
+                span = doc[i : i + size]
+                if name_key(span.text) in sure:
+                    match = span
+                    break
+            if match is None:
+                i += 1
+                continue
+            ent = entity_of.get(i)
+            if ent is not None and ent.label_ in (
+                "DATE",
+                "TIME",
+                "MONEY",
+                "CARDINAL",
+                "ORDINAL",
+                "QUANTITY",
+                "PERCENT",
+            ):
+                i += 1
+                continue
+            inside = ent is not None and (ent.start < match.start or ent.end > match.end)
+            if inside and ent is not None and ent.label_ == "PERSON":
+                first = ent.start + (1 if doc[ent.start].lower_ in _DETERMINERS else 0)
+                if match.start != first:
+                    i += 1
+                    continue  # "Andrew Jackson": a surname, not the town named Jackson
+            model = sure[name_key(match.text)]
+            toponym = self._toponym(match, model.label if model.label != "DATELINE" else "GPE", keys=model.keys)
+            toponym.hint = model.hint
+            if inside or (match.end < n and doc[match.end].text[:1].isupper() and doc[match.end].is_alpha):
+                toponym.extras["embedded"] = True
+            added.append(toponym)
+            for k in range(match.start, match.end):
+                taken[k] = True
+            i = match.end
+        return added
 
     # "Paris, Texas" -------------------------------------------------------------------------
 
