@@ -266,3 +266,18 @@ def test_a_welcome_given_is_hosting_and_aid_given_is_still_coded(pipeline):
 def test_ending_talks_and_defying_a_ban(pipeline):
     assert any(e.type == "SANCTION" for e in events(pipeline, "Turkey ended talks with Greece on Monday."))
     assert any(e.type == "REJECT" for e in events(pipeline, "Kenyan opposition supporters defied a ban on rallies."))
+
+
+def test_militants_seizing_a_village_overtake_territory(pipeline):
+    text = "Al-Shabab militants seized a village near the Kenyan border on Sunday."
+    assert acled(pipeline, text) == "Non-state actor overtakes territory"
+
+
+def test_gunmen_firing_on_a_plane_is_an_attack_not_a_clash(pipeline):
+    text = "Gunmen opened fire on a small commercial plane as it landed in Papua, the pilot said."
+    assert acled(pipeline, text) == "Attack"
+
+
+def test_people_abducted_and_shot_were_abducted(pipeline):
+    text = "Armed men abducted and shot dead eight civilians in Saladin province on Monday."
+    assert acled(pipeline, text) == "Abduction/forced disappearance"

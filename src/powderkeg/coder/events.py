@@ -33,6 +33,8 @@ from powderkeg.model import Actor, Article, CodingTimeout, Event
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
 _VIOLENT_CATEGORIES = {"ASSAULT"}
+# ASSAULT modes that name the act, not the weapon: a weapon word in the clause does not replace them
+_ACT_MODES = {"abduct", "sexual", "torture"}
 # clauses that tell something else: relative clauses, coordinated and loose ones
 _OTHER_CLAUSES = {"relcl", "parataxis", "conj"}
 _FALLBACK_VIA = ("to", "into", "against", "on", "at", "for", "with", "from")
@@ -704,7 +706,10 @@ class Coder:
         if worded is None and category == "ASSAULT" and cand.mode is None:
             # "the aerial bombardments left scores dead": the weapon is named outside the clause
             worded = self._mode_from_words(category, {t.i for t in sent}, sent.doc)
-        mode = (worded or cand.mode) if category == "ASSAULT" else (cand.mode or worded)
+        # a weapon word outranks an ASSAULT rule's mode, unless the mode names the act ("abducted
+        # and shot dead" is an abduction whatever the weapon)
+        weapon_first = category == "ASSAULT" and cand.mode not in _ACT_MODES
+        mode = (worded or cand.mode) if weapon_first else (cand.mode or worded)
         try:
             mode = taxonomy.canonical_mode(category, mode)
         except ValueError:
@@ -727,10 +732,10 @@ class Coder:
             category,
             mode,
             source_armed=_armed(source),
-            target_armed=_armed(target),
+            target_armed=_armed(target, states=False),  # a place attacked stands for its people
             context=contexts - {"none"},
             source_role=_role(source),
-            target_role=_role(target),
+            target_role=_role(target, states=False),
             preferred=rule_contexts,
         )
         acled_type, acled_subtype = coding.acled_type, coding.acled_subtype
@@ -928,10 +933,12 @@ def _armed(actors: list[Actor], states: bool = True) -> bool | None:
     return any((a.sector or "") in _ARMED or a.country == "IMG" or (states and _bare_state(a)) for a in actors)
 
 
-def _role(actors: list[Actor]) -> str | None:
+def _role(actors: list[Actor], states: bool = True) -> str | None:
     # an international militarised group (CAMEO "IMG": the Islamic State, al-Qaeda) is a non-state armed actor
     roles = [
-        "nonstate" if a.country == "IMG" else ("state" if _bare_state(a) else taxonomy.sector_role(a.sector))
+        "nonstate"
+        if a.country == "IMG"
+        else ("state" if states and _bare_state(a) else taxonomy.sector_role(a.sector))
         for a in actors
     ]
     return next((r for r in roles if r), None)
