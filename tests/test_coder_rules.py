@@ -281,3 +281,16 @@ def test_gunmen_firing_on_a_plane_is_an_attack_not_a_clash(pipeline):
 def test_people_abducted_and_shot_were_abducted(pipeline):
     text = "Armed men abducted and shot dead eight civilians in Saladin province on Monday."
     assert acled(pipeline, text) == "Abduction/forced disappearance"
+
+
+def test_shells_landing_and_munitions_dropped_are_attacks_with_no_named_attacker(pipeline):
+    assert acled(pipeline, "Several mortar rounds landed near the army base in Mogadishu on Thursday.") == (
+        "Shelling/artillery/missile attack"
+    )
+    assert acled(pipeline, "Chlorine munitions were dropped on a Syrian city in October.") == "Chemical weapon"
+    assert acled(pipeline, "Two grenades were thrown at a concert in Juarez on Sunday.") == "Grenade"
+
+
+def test_a_large_amount_of_ammunition_found_is_disrupted_weapons_use(pipeline):
+    text = "Security forces discovered a large amount of ammunition near the border in Trabzon."
+    assert acled(pipeline, text) == "Disrupted weapons use"

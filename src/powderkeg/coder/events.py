@@ -103,7 +103,7 @@ def _is_passive(verb: Token) -> bool:
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
 
 
-def _condition_holds(tok: Token, cond: Condition) -> bool:
+def _condition_holds(tok: Token, cond: Condition, quantity: frozenset[str] = frozenset()) -> bool:
     if cond.kind == "neg":
         return any(c.dep_ == "neg" for c in tok.children)
     if cond.kind == "passive":
@@ -115,7 +115,24 @@ def _condition_holds(tok: Token, cond: Condition) -> bool:
                 if "*" in cond.lemmas or any(o.lemma_.lower() in cond.lemmas for o in objects):
                     return True
         return False
-    return any(c.dep_ == cond.dep and ("*" in cond.lemmas or c.lemma_.lower() in cond.lemmas) for c in tok.children)
+    return any(
+        c.dep_ == cond.dep
+        and ("*" in cond.lemmas or c.lemma_.lower() in cond.lemmas or _counted(c, cond.lemmas, quantity))
+        for c in tok.children
+    )
+
+
+def _counted(noun: Token, lemmas: frozenset[str], quantity: frozenset[str]) -> bool:
+    """ "a large amount of ammunition", "a batch of weapons": the counted thing meets the condition."""
+    if noun.lemma_.lower() not in quantity:
+        return False
+    return any(
+        o.lemma_.lower() in lemmas
+        for p in noun.children
+        if p.dep_ == "prep" and p.lower_ == "of"
+        for o in p.children
+        if o.dep_ == "pobj"
+    )
 
 
 def _is_relative(clause: Token) -> bool:
@@ -292,10 +309,11 @@ class Coder:
         if pos is None:
             return None
         counted = self._counted_by(tok) if pos == "NOUN" else tok
+        quantity = self.lex.kind("quantity")
         for rule in self.lex.rules_for(self.lex.lemma(tok), pos):
             # "a wave of strikes on rebel positions": the counting noun's prepositions are the event's
             if all(
-                _condition_holds(tok, cond) or (cond.kind == "prep" and _condition_holds(counted, cond))
+                _condition_holds(tok, cond, quantity) or (cond.kind == "prep" and _condition_holds(counted, cond))
                 for cond in rule.requires
             ):
                 return rule
