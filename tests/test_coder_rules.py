@@ -294,3 +294,10 @@ def test_shells_landing_and_munitions_dropped_are_attacks_with_no_named_attacker
 def test_a_large_amount_of_ammunition_found_is_disrupted_weapons_use(pipeline):
     text = "Security forces discovered a large amount of ammunition near the border in Trabzon."
     assert acled(pipeline, text) == "Disrupted weapons use"
+
+
+def test_a_house_arrest_condemned_is_an_arrest_by_the_police(pipeline):
+    text = "Human rights groups in Cameroon have condemned the house arrest of opposition leader Maurice Kamto."
+    assert acled(pipeline, text) == "Arrests" or any(
+        e.acled_subtype == "Arrests" and {a.sector for a in e.source} == {"COP"} for e in events(pipeline, text)
+    )
