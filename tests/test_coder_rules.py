@@ -301,3 +301,29 @@ def test_a_house_arrest_condemned_is_an_arrest_by_the_police(pipeline):
     assert acled(pipeline, text) == "Arrests" or any(
         e.acled_subtype == "Arrests" and {a.sector for a in e.source} == {"COP"} for e in events(pipeline, text)
     )
+
+
+def test_what_happens_before_a_present_tense_verb_has_not_happened_yet(pipeline):
+    coded = pipeline.code_text("Police were deployed in Nairobi before the Ugandan president arrives.").events
+    visits = [e for e in coded if e.type == "CONSULT"]
+    assert visits and not any(e.actual for e in visits) and visits[0].modality == "pending"
+    done = pipeline.code_text("Police were deployed in Nairobi before the Ugandan president arrived.").events
+    assert any(e.type == "CONSULT" and e.actual for e in done)
+
+
+def test_pro_and_anti_name_an_attitude_not_a_nationality(pipeline):
+    shelled = events(pipeline, "Pro-Russian separatists shelled the town of Avdiivka.")
+    [event] = [e for e in shelled if e.type == "ASSAULT"]
+    assert {a.country for a in event.source} == {"UKR"}
+    killed = events(pipeline, "An anti-Syria journalist was killed in a car bomb explosion in eastern Beirut.")
+    assert all("SYR" not in {a.country for a in e.target} for e in killed)
+
+
+def test_a_vow_the_parser_reads_as_a_purpose_is_still_a_vow(pipeline):
+    coded = events(pipeline, "Ethnic Albanian rebels have sworn to fight until they control the border villages.")
+    assert any(e.type == "THREATEN" for e in coded)
+
+
+def test_closing_a_border_because_of_fighting_plans_nothing(pipeline):
+    coded = events(pipeline, "Russia closed its borders with Georgia because of fighting in Abkhazia.")
+    assert not any(e.type == "THREATEN" for e in coded)

@@ -87,6 +87,9 @@ class ActorResolver:
         found: list[Match] = []
         i = 0
         while i < len(words):
+            if _stance(tokens[i]):
+                i += 1  # "pro-Russian separatists", "an anti-Syria journalist": an attitude, no nationality
+                continue
             hit = self.dicts.actors.match(words, i)
             if hit:
                 end, entry = hit
@@ -106,6 +109,8 @@ class ActorResolver:
         return found
 
     def demonym(self, token: Token) -> str | None:
+        if _stance(token):
+            return None
         return self.dicts.countries.country_for_demonym(token.lower_)
 
     def article_countries(self, doc_or_span: Iterable[Token], day: date | None) -> Counter[str]:
@@ -189,6 +194,13 @@ class ActorResolver:
         for country, _ in counts.most_common():
             if country not in exclude and country not in NOT_PLACES:
                 return country
+        if self.place_index is not None:  # no country named: the places the geoparser found in the sentence
+            if ctx.token_places is None:
+                ctx.token_places = self.place_index(head.doc)
+            places = Counter(c for i, c in ctx.token_places.items() if sent.start <= i < sent.end)
+            for country, _ in places.most_common():
+                if country not in exclude:
+                    return country
         return ctx.dominant_country(exclude)
 
     def _is_demonym_match(self, match: Match, head: Token) -> bool:
@@ -441,6 +453,15 @@ class ActorResolver:
             actor.code = compose_code(actor) if country else None
             return actor
         return None
+
+
+_STANCE = {"pro", "anti"}
+
+
+def _stance(token: Token) -> bool:
+    """Whether a name is the object of a stance: "pro-Russian", "anti-Syria"."""
+    doc, i = token.doc, token.i
+    return i >= 2 and doc[i - 1].text == "-" and doc[i - 2].lower_ in _STANCE
 
 
 def _entity(token: Token) -> Span:

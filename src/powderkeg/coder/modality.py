@@ -24,7 +24,7 @@ class Modality:
     hypothetical: bool = False
     # why it is not plain fact: "future" (will, would), "intention" (plans to, is ready to), "purpose"
     # ("deployed police to provide security"), "request", "threat", "conditional" (if, could,
-    # likely), or "reported" (said that ..., still actual)
+    # likely), "pending" (before it happens), or "reported" (said that ..., still actual)
     label: str | None = None
     speaker: Token | None = None  # subject of a governing speech verb
     labels: set[str] = field(default_factory=set)  # every reason found, not only the first
@@ -51,6 +51,8 @@ def _own_markers(tok: Token, lex: Lexicon, mod: Modality, negation_is_trigger: b
             mod.mark("future")
         elif hedged or conditional:
             mod.mark("conditional")
+        elif child.dep_ == "mark" and lemma in lex.kind("ahead") and tok.tag_ in ("VBZ", "VBP"):
+            mod.mark("pending")  # "before the president arrives": not yet, and promised by nobody
         elif child.dep_ in ("amod", "compound") and lemma in lex.kind("intention") and tok.pos_ == "NOUN":
             mod.mark("intention")  # "planned attack", "considered deployment"
 
@@ -79,8 +81,10 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
             break
         if lemma in lex.kind("negator") and current.dep_ == "xcomp":
             mod.negated = True  # "failed to reach an agreement"
-        if lemma in lex.kind("intention") and not (
-            lemma in lex.kind("finding") and current.dep_ == "ccomp" and _finite_past(current)
+        if (
+            lemma in lex.kind("intention")
+            and not (lemma in lex.kind("finding") and current.dep_ == "ccomp" and _finite_past(current))
+            and not (lemma in lex.kind("adjectival") and governor.pos_ != "ADJ")
         ):
             mod.mark("intention")
         elif lemma in lex.kind("request") and governor.i != trigger.i and current.dep_ != "dobj":
@@ -104,7 +108,9 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
         mod.labels.add("ultimatum")
     # a purpose clause: "deployed police to provide security" tells an aim, not a deed
     if trigger.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children):
-        mod.mark("purpose")
+        # ... unless the verb it hangs from is one of intent, which the parser misread: "have sworn
+        # to fight" is a vow
+        mod.mark("intention" if lex.lemma(trigger.head) in lex.kind("intention") else "purpose")
     # a conditional clause anywhere above: "if X attacks, Y will respond"
     if trigger.dep_ == "advcl" and any(
         c.dep_ in ("mark", "advmod") and c.lemma_.lower() in lex.kind("conditional") for c in trigger.children
