@@ -327,3 +327,17 @@ def test_a_vow_the_parser_reads_as_a_purpose_is_still_a_vow(pipeline):
 def test_closing_a_border_because_of_fighting_plans_nothing(pipeline):
     coded = events(pipeline, "Russia closed its borders with Georgia because of fighting in Abkhazia.")
     assert not any(e.type == "THREATEN" for e in coded)
+
+
+def test_demonstrators_destroying_property_riot_but_firing_missiles_attack(pipeline):
+    riot = events(pipeline, "The police station was torched by angry protesters in Lagos.")
+    assert any(e.type == "PROTEST" and e.mode == "riot" for e in riot) or not any(e.type == "ASSAULT" for e in riot)
+    demolished = events(pipeline, "The Russian embassy building was demolished by Ukrainian protesters.")
+    assert any(e.type == "PROTEST" and e.mode == "riot" for e in demolished)
+    armed = events(pipeline, "Georgian demonstrators launched missiles at the government building in Tbilisi.")
+    assert any(e.type == "ASSAULT" for e in armed)
+
+
+def test_evidence_presented_against_someone_is_an_accusation(pipeline):
+    coded = events(pipeline, "Evidence against Russia was presented by the United States at the council.")
+    assert any(e.type == "ACCUSE" and {a.country for a in e.target} == {"RUS"} for e in coded)

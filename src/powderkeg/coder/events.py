@@ -35,6 +35,8 @@ _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJEC
 _VIOLENT_CATEGORIES = {"ASSAULT"}
 # ASSAULT modes that name the act, not the weapon: a weapon word in the clause does not replace them
 _ACT_MODES = {"abduct", "sexual", "torture"}
+# ASSAULT modes a riot uses (None: no weapon named); demonstrators who fire missiles are no rioters
+_RIOT_MEANS = {None, "primitive", "beat", "destroy"}
 # clauses that tell something else: relative clauses, coordinated and loose ones
 _OTHER_CLAUSES = {"relcl", "parataxis", "conj"}
 _FALLBACK_VIA = ("to", "into", "against", "on", "at", "for", "with", "from")
@@ -698,15 +700,24 @@ class Coder:
         category = rule.category
         rule_name = rule.name + ("+merged" if cand.merged else "") + ("+near" if cand.target_near else "")
         named_source = [a for a in source if not a.assumed]
-        if (
-            category == "ASSAULT"
-            and cand.mode == "primitive"
-            and sentence_contexts & {"protest", "riot"}
-            and not _armed(named_source, states=False)
+        protest_words = self.lex.hint_words("protest")
+        by_protesters = any(w.lower().rstrip("s") in protest_words for a in named_source for w in a.text.split())
+        unarmed_means = category == "ASSAULT" and (
+            (cand.mode or self._mode_from_words(category, cand.tokens, sent.doc)) in _RIOT_MEANS
+        )
+        if category == "ASSAULT" and (
+            (by_protesters and unarmed_means)
+            or (
+                cand.mode == "primitive"
+                and sentence_contexts & {"protest", "riot"}
+                and not _armed(named_source, states=False)
+            )
         ):
-            # "youths threw stones during demonstrations": unarmed people's stones at a protest are a riot
+            # "youths threw stones during demonstrations", "a protester demolished the building":
+            # violence by demonstrators, or unarmed people's stones at a protest, is a riot
             category, cand.mode = "PROTEST", "riot"
             rule_name += ">PROTEST"
+            sentence_contexts = sentence_contexts | {"riot"}  # ACLED: a violent demonstration
             if not named_source:
                 country = self._where(cand.trigger, ctx)
                 named_source = [Actor("protesters", f"{country}CVL", country, "CVL", assumed=True)] if country else []
