@@ -71,7 +71,9 @@ class ActorResolver:
         place_index: Callable[[Doc], dict[int, str]] | None = None,
         international: Iterable[str] = (),
         intergovernmental: Iterable[str] = (),
+        installations: Iterable[str] = (),
     ) -> None:
+        self.installations = frozenset(installations)
         self.dicts = dictionaries
         self.partitives = frozenset(partitives)
         self.international = frozenset(international)
@@ -168,7 +170,8 @@ class ActorResolver:
             actor.country = actor.country or located
             if actor.country is None:
                 actor.country = self._context_country(head, actor, ctx)
-            if actor.code is None or actor.ethnicity or not actor.code.startswith(actor.country or "\0"):
+            stale = actor.sector is not None and actor.sector not in (actor.code or "")  # a garrison's sector
+            if actor.code is None or actor.ethnicity or stale or not actor.code.startswith(actor.country or "\0"):
                 actor.code = compose_code(actor)
         return actors
 
@@ -304,6 +307,7 @@ class ActorResolver:
             actor.ethnicity = ethnicity
         if actor.country is None:
             actor.country = self._location_country(head, ctx)
+        actor.sector = actor.sector or self._garrison(head, tokens)
         return actor
 
     def _ethnic_group(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
@@ -336,11 +340,31 @@ class ActorResolver:
         demonyms = [(t, c) for t in tokens if (c := self.demonym(t))]
         _, ethnicity = self._country_and_ethnicity(demonyms, [], ethnic_marked=False)
         country = self._location_country(head, ctx) or self.named_place_country(head, ctx)
+        garrison = self._garrison(head, tokens)
+        if country is None and garrison is not None:
+            country = self.context_country_of(head, ctx)  # "attacked a military camp": the story's
         if country is None:
             return None
         return Actor(
-            text=_span_text(tokens + _location_tokens(head)), country=country, ethnicity=ethnicity, start=tokens[0].idx
+            text=_span_text(tokens + _location_tokens(head)),
+            country=country,
+            sector=garrison,
+            ethnicity=ethnicity,
+            start=tokens[0].idx,
         )
+
+    def _garrison(self, head: Token, tokens: list[Token]) -> str | None:
+        """The armed sector holding a place named by what it is: "a military camp", "an army
+        checkpoint", "a police station" (MIL or COP); None for any other place."""
+        if head.lemma_.lower() not in self.installations:
+            return None
+        words = {t.lower_ for t in tokens}
+        if words & {"police", "policemen"}:
+            return "COP"
+        if head.lemma_.lower() in ("camp", "post", "station", "position", "positions", "convoy", "patrol"):
+            # a camp or a post may be a refugees' or a trading one: only a military word makes it armed
+            return "MIL" if words & {"military", "army", "militia", "rebel", "troop", "soldier"} else None
+        return "MIL"
 
     def _country_and_ethnicity(
         self, demonyms: list[tuple[Token, str]], modifier_countries: list[str | None], ethnic_marked: bool

@@ -196,6 +196,7 @@ class Coder:
             place_index=self._token_places if geoparser is not None else None,
             international=lexicon.kind("international"),
             intergovernmental=lexicon.kind("intergovernmental"),
+            installations=lexicon.kind("installation"),
         )
 
     # -- entry points -----------------------------------------------------------------------
