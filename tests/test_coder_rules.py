@@ -341,3 +341,14 @@ def test_demonstrators_destroying_property_riot_but_firing_missiles_attack(pipel
 def test_evidence_presented_against_someone_is_an_accusation(pipeline):
     coded = events(pipeline, "Evidence against Russia was presented by the United States at the council.")
     assert any(e.type == "ACCUSE" and {a.country for a in e.target} == {"RUS"} for e in coded)
+
+
+def test_packages_containing_explosives_found_and_gas_used(pipeline):
+    found = "Three suspicious packages containing explosive devices were discovered at a station in London on Tuesday."
+    assert acled(pipeline, found) == "Disrupted weapons use"
+    assert acled(pipeline, "The Syrian army used sulfur mustard in an attack on Saraqib.") == "Chemical weapon"
+
+
+def test_a_crowd_gathering_during_a_protest_protests(pipeline):
+    coded = events(pipeline, "A large crowd gathered during a protest against the new law in Nairobi on Monday.")
+    assert any(e.type == "PROTEST" for e in coded)

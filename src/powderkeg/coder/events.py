@@ -125,16 +125,16 @@ def _condition_holds(tok: Token, cond: Condition, quantity: frozenset[str] = fro
 
 
 def _counted(noun: Token, lemmas: frozenset[str], quantity: frozenset[str]) -> bool:
-    """ "a large amount of ammunition", "a batch of weapons": the counted thing meets the condition."""
+    """ "a large amount of ammunition", "a batch of weapons", "packages containing explosive
+    devices": the thing counted or contained meets the condition."""
     if noun.lemma_.lower() not in quantity:
         return False
-    return any(
-        o.lemma_.lower() in lemmas
-        for p in noun.children
-        if p.dep_ == "prep" and p.lower_ == "of"
-        for o in p.children
-        if o.dep_ == "pobj"
-    )
+    held = [o for p in noun.children if p.dep_ == "prep" and p.lower_ in ("of", "with") for o in p.children]
+    held += [o for v in noun.children if v.dep_ == "acl" and v.lemma_ in _HOLDING for o in v.children]
+    return any(o.dep_ in ("pobj", "dobj") and o.lemma_.lower() in lemmas for o in held)
+
+
+_HOLDING = {"contain", "carry", "hold", "pack", "load"}
 
 
 def _is_relative(clause: Token) -> bool:
@@ -575,7 +575,7 @@ class Coder:
             return False
         verb = self.lex.lemma(prep.head)
         return (prep.lower_ == "on" and verb in self.lex.kind("enter")) or (
-            prep.lower_ == "for" and verb in self.lex.kind("assemble")
+            prep.lower_ in ("for", "during", "at") and verb in self.lex.kind("assemble")
         )
 
     def _noun_roles(self, noun: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
