@@ -352,3 +352,8 @@ def test_packages_containing_explosives_found_and_gas_used(pipeline):
 def test_a_crowd_gathering_during_a_protest_protests(pipeline):
     coded = events(pipeline, "A large crowd gathered during a protest against the new law in Nairobi on Monday.")
     assert any(e.type == "PROTEST" for e in coded)
+
+
+def test_deaths_in_a_flood_are_no_acled_event(pipeline):
+    text = "At least 89 people have died after flash floods and landslides tore through Papua, officials said."
+    assert acled(pipeline, text) is None

@@ -268,12 +268,17 @@ class Coder:
                 around = around | {"riot"}  # ACLED: blocking roads is a disruptive, violent demonstration
             if event.acled_subtype != "Mob violence":
                 around = around - {"mob"}  # the clause named no mob (see _by_a_mob)
-            if event.acled_subtype not in family:
-                # a demonstration in the rain or against fraud is still one
+            demonstration = event.acled_subtype in family and (
+                event.type == "PROTEST" or "protest" in around or event.acled_subtype == "Mob violence"
+            )
+            if not demonstration:
+                # an accident, a disaster or a crime with no armed actor is no ACLED event (but a
+                # demonstration in the rain or against fraud is still one)
                 named = [a for a in event.source + event.target if not a.assumed]
                 if "none" in around and not _armed(named, states=False):
                     event.acled_type = event.acled_subtype = None
-                continue
+                if event.acled_subtype not in family:
+                    continue
             for hint, acled_type, subtype in self.lex.demonstration:
                 if hint in around:
                     event.acled_type, event.acled_subtype = acled_type, subtype
