@@ -357,3 +357,11 @@ def test_a_crowd_gathering_during_a_protest_protests(pipeline):
 def test_deaths_in_a_flood_are_no_acled_event(pipeline):
     text = "At least 89 people have died after flash floods and landslides tore through Papua, officials said."
     assert acled(pipeline, text) is None
+
+
+def test_arrests_at_a_protest_intervene_but_arrests_before_one_are_arrests(pipeline):
+    assert acled(pipeline, "Police arrested 12 people at the rally in Harare on Saturday.") == (
+        "Protest with intervention"
+    )
+    before = "Police continue to arrest opposition activists in Cairo in anticipation of mass protests."
+    assert acled(pipeline, before) == "Arrests"

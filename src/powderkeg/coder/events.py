@@ -762,6 +762,8 @@ class Coder:
         contexts = set(sentence_contexts)
         if "mob" in contexts and not self._by_a_mob(source, cand.trigger):
             contexts.discard("mob")  # vigilantes who only report, or fight beside an army, are no mob
+        if category == "COERCE" and "protest" in contexts and not self._at_a_protest(target, cand.trigger):
+            contexts.discard("protest")  # activists arrested before a rally: arrests, not an intervention
         rule_contexts = {flag.split("=", 1)[1] for flag in rule.flags if flag.startswith("acled=")}
         coding = taxonomy.code(
             category,
@@ -830,6 +832,20 @@ class Coder:
             for i in range(mention.token_start, mention.token_end):
                 out[i] = place.country
         return out
+
+    def _at_a_protest(self, target: list[Actor], trigger: Token) -> bool:
+        """Whether a coercive act is done to demonstrators or at a demonstration: a word with the
+        "protest" hint names its target ("arrested 50 protesters") or follows "at" or "during"
+        ("detained at the rally")."""
+        protest_words = self.lex.hint_words("protest")
+        words = {w.lower().rstrip("s") for a in target for w in a.text.split()}
+        words |= {
+            self.lex.lemma(o)
+            for p in trigger.children
+            if p.dep_ == "prep" and p.lower_ in ("at", "during")
+            for o in p.subtree
+        }
+        return bool(words & protest_words)
 
     def _by_a_mob(self, source: list[Actor], trigger: Token) -> bool:
         """Whether ACLED's mob violence applies: a word with the "mob" hint (acled_context.tsv) names
