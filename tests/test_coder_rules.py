@@ -365,3 +365,11 @@ def test_arrests_at_a_protest_intervene_but_arrests_before_one_are_arrests(pipel
     )
     before = "Police continue to arrest opposition activists in Cairo in anticipation of mass protests."
     assert acled(pipeline, before) == "Arrests"
+
+
+def test_a_claim_that_another_attacked_is_an_accusation(pipeline):
+    coded = events(pipeline, "Israel claimed that Hezbollah fired rockets at Haifa on Monday.")
+    assert any(e.type == "ACCUSE" and {a.country for a in e.source} == {"ISR"} for e in coded)
+    assert any(e.type == "ASSAULT" for e in coded)
+    own = events(pipeline, "The United States claimed that it had attacked the base in Iraq.")
+    assert not any(e.type == "ACCUSE" for e in own)

@@ -287,6 +287,7 @@ class Coder:
     def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
         candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
         candidates += self._obligations(sent, ctx)
+        candidates += self._allegations(sent, ctx)
         if self.classifier is not None and all(c.rule.origin == "verbs-default" for c in candidates):
             # nothing but verbs' default codes (or nothing at all): the classifier may know better
             fallback = self._model_candidate(sent, ctx)
@@ -380,6 +381,28 @@ class Coder:
             if source and target:
                 tokens = {t.i for t in tok.subtree}
                 out.append(Candidate(speaker_verb, rule, speaker_verb, source, target, None, tokens))
+        return out
+
+    def _allegations(self, sent: Span, ctx: ArticleContext) -> list[Candidate]:
+        """ "X claimed that Y had attacked Z" is X's ACCUSE of Y: a verb of allegation whose "that"
+        clause tells of an act by someone else (the act itself stays coded, as reported)."""
+        out: list[Candidate] = []
+        for tok in sent:
+            if tok.pos_ != "VERB" or self.lex.lemma(tok) not in self.lex.kind("allegation"):
+                continue
+            for clause in _children(tok, ["ccomp"]):
+                if not any(self.match_rule(t) or (self.verbs and t.pos_ == "VERB" and self.verbs.match(t))
+                           for t in clause.subtree):  # fmt: skip
+                    continue  # the clause tells of no act
+                source = [a for h in self._subject(tok) for a in self.actors.resolve(h, ctx)]
+                target = [a for h in _children(clause, ["nsubj"]) for a in self.actors.resolve(h, ctx)]
+                speakers = {a.country for a in source}
+                if not source or not target or {a.country for a in target} <= speakers:
+                    continue  # "the US claimed they had attacked": no one else is accused
+                rule = self.lex.rule_for_cameo(
+                    self.lex.lemma(tok), "ACCUSE", "allege", "lexicon.tsv:allegation", origin="grammar"
+                )
+                out.append(Candidate(tok, rule, tok, source, target, "allege", {t.i for t in tok.subtree}))
         return out
 
     def _model_candidate(self, sent: Span, ctx: ArticleContext) -> Candidate | None:
