@@ -373,3 +373,9 @@ def test_a_claim_that_another_attacked_is_an_accusation(pipeline):
     assert any(e.type == "ASSAULT" for e in coded)
     own = events(pipeline, "The United States claimed that it had attacked the base in Iraq.")
     assert not any(e.type == "ACCUSE" for e in own)
+
+
+def test_seeking_to_cooperate_is_an_intent_to_cooperate(pipeline):
+    coded = events(pipeline, "Brazil and the United States are seeking to deepen their partnership in energy.")
+    assert any(e.type == "AGREE" for e in coded)
+    assert not any(e.type == "COOPERATE" for e in coded)
