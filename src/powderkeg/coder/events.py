@@ -910,6 +910,8 @@ class Coder:
         cooperation refused ("failed to reach an agreement", "will not accept refugees") as REJECT.
         """
         cooperative = taxonomy.quad(category) in (1, 2)
+        if "attempt" in mod.labels and cooperative and not mod.negated and category != "AGREE":
+            return "AGREE"  # "seeking to deepen a partnership": an intent to cooperate
         if mod.negated and cooperative and mod.labels <= {"future", "intention", "reported"}:
             mod.negated = False
             return "REJECT"
