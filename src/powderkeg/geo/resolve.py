@@ -173,9 +173,12 @@ class Resolver:
 
     def candidates(self, toponym: Toponym) -> list[tuple[GazPlace, int]]:
         seen: dict[int, tuple[GazPlace, int]] = {}
+        # "Quebec City", "Suffolk City": a town's own name with "City" after it is still its own name
+        town_named = toponym.keys[0].endswith(" city")
         for rank, key in enumerate(toponym.keys):
             for place, kind in self.gazetteer.lookup_key(key):
-                kind = max(kind, KIND_SHORTENED) if rank > 0 and kind < KIND_SHORTENED else kind
+                if rank > 0 and kind < KIND_SHORTENED and not (town_named and place.feature == "city"):
+                    kind = KIND_SHORTENED
                 if place.id not in seen or kind < seen[place.id][1]:
                     seen[place.id] = (place, kind)
         return list(seen.values())

@@ -15,6 +15,7 @@ not where something happened. Direction words before a name ("northern Kosovo") 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
@@ -89,6 +90,13 @@ def noun_classes() -> dict[str, str]:
     return {row[0]: row[1] for row in read_tsv(data_file("nouns.tsv"))}
 
 
+def _street(doc: Doc, end: int) -> bool:
+    """Whether the name ending before token ``end`` is a street's ("Northumberland Avenue")."""
+    while end > 0 and doc[end - 1].is_punct:
+        end -= 1
+    return end > 1 and doc[end - 1].lower_.rstrip(".") in _STREET_WORDS and doc[end - 1].text[:1].isupper()
+
+
 @functools.lru_cache(maxsize=1)
 def facility_words() -> frozenset[str]:
     """Last words of facility names: "Royal Street", "Carnegie Library" (``data/geo/facilities.tsv``)."""
@@ -100,6 +108,14 @@ _MAJOR_FEATURES = frozenset({"country", "admin1", "continent", "region", "water"
 
 #: Towns this large are known by their other spellings too ("Misrata", "Douma").
 _BIG_TOWN = 100_000
+
+#: A capitalised word before a hyphen and a lower-case word: "U.S.-led", "US-based".
+_HYPHENATED_MODIFIER = re.compile(r"(?<![\w.-])([A-Z][\w.]*?)-(?=[a-z]+\b)")
+
+#: Facility words that name a street: a street named after a place ("Pennsylvania Avenue",
+#: "Atlantic Avenue", "Oxford Street") mostly lies elsewhere, so the place it begins with neither
+#: places it nor counts as a mention.
+_STREET_WORDS = frozenset("street st avenue ave road rd boulevard blvd lane drive highway motorway".split())
 
 #: Facility words that are common surnames too: a PERSON entity ending in one is a person.
 _SURNAME_WORDS = frozenset("hall park church lane temple chapel castle tower fort drive street inn".split())
@@ -183,8 +199,13 @@ class ToponymFinder:
     def find(self, doc: Doc) -> list[Toponym]:
         found: list[Toponym] = []
         taken = [False] * len(doc)
+        covered = 0
         for ent in doc.ents:
+            if ent.start < covered:
+                continue  # taken by the longer name before it ("Trinidad and Tobago")
             for part in self._split_at_commas(doc, ent):
+                part = self._joined_name(doc, part)
+                covered = max(covered, part.end)
                 toponym = self._from_entity(doc, part)
                 if toponym is None and part.label_ in ("NORP", "ORG", "PERSON", "GPE", "LOC"):
                     # "anti-Russian", "Austro-Hungarian", "Bosnian Serb": demonyms inside a name
@@ -200,6 +221,7 @@ class ToponymFinder:
                     (part.label_ in PLACE_LABELS or toponym.label == "CONTEXT")
                     and toponym.token_end - toponym.token_start > 1
                     and self._unknown(toponym)
+                    and not _street(doc, toponym.token_end)
                 ):
                     # "Texas A&M University", "Vancouver Art Gallery": a name the gazetteer lacks that
                     # begins with one it has
@@ -217,8 +239,9 @@ class ToponymFinder:
                     inner = self._embedded(doc, ent, weak=facility is None)
                 else:
                     inner = self._leading_place(doc, ent)
-                if facility is not None and not any(
-                    t.token_start == facility.token_start and not t.is_demonym for t in inner
+                if facility is not None and (
+                    _street(doc, facility.token_end)
+                    or not any(t.token_start == facility.token_start and not t.is_demonym for t in inner)
                 ):
                     # "Royal Street", "Carnegie Library", "Russian Embassy": the whole name is the place
                     inner = [facility]
@@ -237,8 +260,10 @@ class ToponymFinder:
                 blocked[i] = True
         found.extend(datelines)
         found.extend(self._from_gazetteer(doc, blocked))
+        found.extend(self._compound_modifiers(doc, found))
         found.extend(self._same_name_elsewhere(doc, found))
         found.sort(key=lambda t: t.start)
+        self._short_forms(found)
         person_words = self._person_words(doc)
         for toponym in found:
             if toponym.extras.get("weak") and toponym.keys[0] in person_words:
@@ -247,6 +272,36 @@ class ToponymFinder:
         return found
 
     # entities ---------------------------------------------------------------------------------
+
+    def _joined_name(self, doc: Doc, part: Span) -> Span:
+        """ "Trinidad and Tobago", "Bosnia and Herzegovina", "Turks and Caicos Islands": the parser
+        often tags only the first half of a country's or division's name joined by "and" (or cuts
+        "Baja California" in two); the whole name wins when the gazetteer has it as the own name
+        or alias of a country or first-order division."""
+        if part.end < len(doc) and doc[part.end].text[:1].isupper() and part.label_ in PLACE_LABELS:
+            word = doc[part.end].lower_.rstrip(".")
+            if (doc[part.end - 1].tag_ == "POS" and word in facility_words()) or word in _STREET_WORDS:
+                # the parser cut a facility's name short: "St. Peter's | Basilica", "North State | Street"
+                from spacy.tokens import Span
+
+                return Span(doc, part.start, part.end + 1, label="FAC")
+        if part.end >= len(doc):
+            return part
+        if doc[part.end].lower_ in ("and", "&"):
+            first = part.end + 2
+        elif part.label_ in PLACE_LABELS and doc[part.end].pos_ == "PROPN" and doc[part.end - 1].whitespace_ == " ":
+            first = part.end + 1  # "Baja | California" tagged as two places
+        else:
+            return part
+        for end in range(min(len(doc), part.end + 4), first - 1, -1):
+            if not doc[end - 1].text[:1].isupper():
+                continue
+            best = self.gazetteer.best_named(doc[part.start : end].text)
+            if best is not None and best[1] <= 1 and best[0].feature in ("country", "admin1"):
+                from spacy.tokens import Span
+
+                return Span(doc, part.start, end, label=part.label_)
+        return part
 
     @staticmethod
     def _split_at_commas(doc: Doc, ent: Span) -> list[Span]:
@@ -355,6 +410,10 @@ class ToponymFinder:
     def _entity_is_place(self, doc: Doc, span: Span, label: str) -> bool:
         best = self.gazetteer.best_named(span.text)
         if best is None:
+            # "Governor of Sokoto State": a division's name with its designator is a place
+            if len(span) > 1 and self.designators.get(span[-1].lower_) == "admin" and span[-1].text[:1].isupper():
+                inner = self.gazetteer.best_named(span[:-1].text)
+                return inner is not None and inner[1] <= 1 and inner[0].feature in ("admin1", "admin2")
             return False
         place, kind = best
         if place.feature in ("country", "admin1", "continent"):
@@ -514,12 +573,60 @@ class ToponymFinder:
             i += 1
         return found
 
+    @staticmethod
+    def _short_forms(found: list[Toponym]) -> None:
+        """ "Trinidad" in a story that names "Trinidad and Tobago": the short form of a joined name
+        the story uses is that place (looked up by the whole name first)."""
+        joined = {t.keys[0] for t in found if " and " in t.keys[0] and not t.is_demonym}
+        if not joined:
+            return
+        for toponym in found:
+            if toponym.is_demonym or " and " in toponym.keys[0]:
+                continue
+            whole = next((k for k in joined if k.startswith(toponym.keys[0] + " and ")), None)
+            if whole is not None:
+                toponym.keys = (whole, *toponym.keys)
+
+    def _compound_modifiers(self, doc: Doc, found: list[Toponym]) -> list[Toponym]:
+        """ "U.S.-led coalition", "US-based producer" (also where the parser put the name in a
+        person's name): a country's or first-order division's name before a hyphen and a
+        lower-case word is a place, whatever entity the token sits in."""
+        covered = {i for t in found for i in range(t.token_start, t.token_end)}
+        out: list[Toponym] = []
+        for match in _HYPHENATED_MODIFIER.finditer(doc.text):
+            span = doc.char_span(match.start(1), match.end(1), alignment_mode="expand")
+            if span is None or span.start in covered:
+                continue
+            token, head = span[0], match.group(1)
+            if token.idx != match.start(1):
+                continue
+            best = self.gazetteer.best_named(head)
+            if best is None or best[1] > 1 or best[0].feature not in ("country", "admin1"):
+                continue
+            if self.demonyms.target(head) is not None:
+                continue
+            toponym = Toponym(
+                start=token.idx,
+                end=token.idx + len(head),
+                text=head,
+                token_start=token.i,
+                token_end=token.i + 1,
+                label="GPE",
+                keys=(name_key(head),),
+            )
+            toponym.extras["embedded"] = True  # it says whose, not where
+            out.append(toponym)
+        return out
+
     def _unknown(self, toponym: Toponym) -> bool:
         return not any(self.gazetteer.lookup_key(key) for key in toponym.keys)
 
     def _note_prefix(self, doc: Doc, toponym: Toponym) -> None:
         """ "Cavan Town Hall": remember that the name begins with a town's name, so that it can be
-        placed where that town is when the document names it."""
+        placed where that town is when the document names it. Not for streets: "Atlantic
+        Avenue" is not in Atlantic County."""
+        if _street(doc, toponym.token_end):
+            return
         for size in (3, 2, 1):
             if toponym.token_end - toponym.token_start <= size:
                 continue
@@ -573,6 +680,10 @@ class ToponymFinder:
                     continue  # a whole FAC/EVENT name is handled as an entity, not as embedded
                 if self._direction_only(span.text):
                     continue
+                if j - i == 1 and (span[0].lower_ in facility_words() or span[0].lower_ in self.designators):
+                    continue  # "University of California", "Fire Island": a common noun, not the town so named
+                if j < ent.end and doc[j].tag_ == "POS" and doc[ent.end - 1].lower_.rstrip(".") in facility_words():
+                    continue  # "St George's Chapel", "Alder Hey Children's Hospital": a patron, not a place
                 demonym = self.demonyms.target(span.text)
                 if demonym is not None:
                     if i == first and doc[ent.end - 1].lower_.rstrip(".") in facility_words():
