@@ -379,3 +379,21 @@ def test_seeking_to_cooperate_is_an_intent_to_cooperate(pipeline):
     coded = events(pipeline, "Brazil and the United States are seeking to deepen their partnership in energy.")
     assert any(e.type == "AGREE" for e in coded)
     assert not any(e.type == "COOPERATE" for e in coded)
+
+
+def test_territory_handed_over_is_a_non_violent_transfer(pipeline):
+    assert acled(pipeline, "Armenian forces handed over the district to Azerbaijan on Tuesday.") == (
+        "Non-violent transfer of territory"
+    )
+
+
+def test_what_a_coalition_is_tasked_with_is_no_deed(pipeline):
+    coded = events(pipeline, "The coalition tasked with fighting the Islamic State left the base near Baghdad.")
+    assert not any(e.type == "ASSAULT" for e in coded)
+
+
+def test_anti_aircraft_guns_are_no_air_strike_and_protesters_dying_is_excessive_force(pipeline):
+    guns = "Militants attacked Syrian forces on the outskirts of Aleppo using anti-aircraft guns and mortars."
+    assert acled(pipeline, guns) == "Shelling/artillery/missile attack"
+    died = "Four protesters died from gunfire overnight during a demonstration outside the consulate in Karbala."
+    assert acled(pipeline, died) == "Excessive force against protesters"

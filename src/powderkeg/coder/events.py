@@ -935,7 +935,9 @@ class Coder:
         table = self.lex.modes.get(category)
         if not table:
             return None
-        lemmas = {self.lex.lemma(doc[i]) for i in token_ids} | {doc[i].lower_ for i in token_ids}
+        # "anti-aircraft guns" are no aircraft
+        words = [doc[i] for i in token_ids if not (i >= 2 and doc[i - 1].text == "-" and doc[i - 2].lower_ == "anti")]
+        lemmas = {self.lex.lemma(t) for t in words} | {t.lower_ for t in words}
         return next((mode for word, mode in table.items() if word in lemmas), None)
 
     def _date(

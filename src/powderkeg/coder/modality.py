@@ -79,6 +79,8 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
                 if child.dep_ == "neg":
                     mod.mark("conditional")  # "denied that", "did not say that": not asserted
             break
+        if lemma in lex.kind("mandate") and current.dep_ in ("prep", "xcomp"):
+            mod.mark("purpose")  # "tasked with fighting Daesh": an aim, not a deed
         if lemma in lex.kind("attempt") and current.dep_ == "xcomp":
             mod.labels.add("attempt")  # "seeking to deepen ties": an intent if it is cooperation
         if lemma in lex.kind("negator") and current.dep_ == "xcomp":
