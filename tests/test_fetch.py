@@ -327,3 +327,19 @@ def test_ctrl_c_ends_watch_cleanly(site, tmp_path):
     assert process.returncode == 0, rest
     assert "watch ended after 1 poll(s) (Ctrl-C): 5 new article(s)" in rest
     assert "Traceback" not in rest
+
+
+def test_ctrl_c_during_a_hook_that_swallows_errors_still_ends_the_watch(pipeline, tmp_path):
+    """Ctrl-C while a hook runs (a database query turns it into an error the hook catches) ends the
+    watch after that poll, not an interval later."""
+
+    def swallowing_hook(number, report):  # noqa: ANN001
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the signal is handled here
+        except BaseException:  # noqa: BLE001 - what a hook catching a query's interruption does
+            pass
+
+    totals = pipeline.watch([], lambda: open_store(tmp_path / "w.duckdb"), 2.0, on_poll=[swallowing_hook], polls=2)
+    assert totals.interrupted and totals.polls == 1
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is given back

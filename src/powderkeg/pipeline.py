@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import signal
 import threading
 import time
 import weakref
@@ -380,6 +381,7 @@ class Pipeline:
         stop = stop or threading.Event()
         callbacks = list(on_poll)
         totals = WatchReport()
+        restore = _stop_on_ctrl_c(stop, totals)
         try:
             while not stop.is_set() and (polls is None or totals.polls < polls):
                 started = time.monotonic()
@@ -402,8 +404,10 @@ class Pipeline:
                 if polls is not None and totals.polls >= polls:
                     break
                 stop.wait(max(0.0, every - (time.monotonic() - started)))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # a second Ctrl-C, or a watch outside the main thread
             totals.interrupted = True
+        finally:
+            restore()
         return totals
 
 
@@ -471,6 +475,26 @@ class Recorder:
         if self.on_stored:
             for coded in batch:
                 self.on_stored(coded.article)
+
+
+def _stop_on_ctrl_c(stop: threading.Event, totals: WatchReport) -> Callable[[], None]:
+    """Make Ctrl-C (SIGINT) end a watch after the poll in hand, hooks included: a KeyboardInterrupt
+    raised inside a database query or a hook would be taken for that step's failure and the watch
+    would go on waiting. A second Ctrl-C interrupts at once. Returns what restores the old handler
+    (nothing is changed outside the main thread, where Python delivers signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # a handler not set from Python: give back Python's own
+        previous = signal.default_int_handler
+
+    def on_sigint(signum: int, frame: object) -> None:
+        totals.interrupted = True
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    return lambda: signal.signal(signal.SIGINT, previous)
 
 
 RETRY_RUNS = 8  # a page that failed for a passing reason (timeout, 5xx) is retried until it failed on this many runs
