@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from powderkeg.coder.taxonomy import cameo_quad
 from powderkeg.series import Dyad, dyad_sql
+from powderkeg.store import event_conditions
 
 if TYPE_CHECKING:
     from powderkeg.store import Store
@@ -161,15 +162,10 @@ def _where(dyad: Dyad | None, since: date | None, until: date | None, actual_onl
         sql, p = dyad_sql(dyad)
         where.append(sql)
         params += p
-    if since:
-        where.append("coalesce(e.date, a.published) >= ?")
-        params.append(since)
-    if until:
-        where.append("coalesce(e.date, a.published) <= ?")
-        params.append(until)
-    if actual_only:
-        where.append("NOT (e.negated OR e.hypothetical OR e.historical)")
-    where.append("e.cluster_id IS NULL")  # each real-world event once, with its NumMentions / NumSources
+    # each real-world event once, with its NumMentions / NumSources
+    conditions, values = event_conditions(since, until, actual_only)
+    where += conditions
+    params += values
     return (" WHERE " + " AND ".join(where)) if where else "", params
 
 

@@ -729,8 +729,7 @@ class Coder:
         category = rule.category
         rule_name = rule.name + ("+merged" if cand.merged else "") + ("+near" if cand.target_near else "")
         named_source = [a for a in source if not a.assumed]
-        protest_words = self.lex.hint_words("protest")
-        by_protesters = any(w.lower().rstrip("s") in protest_words for a in named_source for w in a.text.split())
+        by_protesters = bool(_actor_words(named_source) & self.lex.hint_words("protest"))
         unarmed_means = category == "ASSAULT" and (
             (cand.mode or self._mode_from_words(category, cand.tokens, sent.doc)) in _RIOT_MEANS
         )
@@ -861,7 +860,7 @@ class Coder:
         "protest" hint names its target ("arrested 50 protesters") or follows "at" or "during"
         ("detained at the rally")."""
         protest_words = self.lex.hint_words("protest")
-        words = {w.lower().rstrip("s") for a in target for w in a.text.split()}
+        words = _actor_words(target)
         words |= {
             self.lex.lemma(o)
             for p in trigger.children
@@ -874,7 +873,7 @@ class Coder:
         """Whether ACLED's mob violence applies: a word with the "mob" hint (acled_context.tsv) names
         the event's source, its subject or passive agent, or the act itself ("lynched")."""
         mob_words = self.lex.hint_words("mob")
-        words = {w.lower().rstrip("s") for a in source for w in a.text.split()}
+        words = _actor_words(source)
         doers = [t for c in trigger.children if c.dep_ == "nsubj" for t in c.subtree]
         doers += [t for c in trigger.subtree if c.dep_ == "agent" for t in c.subtree]
         words |= {self.lex.lemma(t) for t in [trigger, *doers]}
@@ -994,6 +993,12 @@ def _better(a: list[Actor], b: list[Actor]) -> list[Actor]:
 
 
 _ARMED = {"MIL", "COP", "REB", "UAF", "INS", "SEP", "SPY", "PKO"}
+
+
+def _actor_words(actors: list[Actor]) -> set[str]:
+    """The lower-case words of the actors' texts, a plural's final "s" dropped ("protesters" ->
+    "protester"), to meet the one-word hints of acled_context.tsv."""
+    return {w.lower().rstrip("s") for a in actors for w in a.text.split()}
 
 
 def _bare_state(actor: Actor) -> bool:

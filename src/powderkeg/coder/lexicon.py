@@ -132,7 +132,15 @@ class Lexicon:
 
     def hint_words(self, hint: str) -> frozenset[str]:
         """The one-word phrases of acled_context.tsv that give ``hint``."""
-        return frozenset(words[0] for words, h in self.acled_context.items() if h == hint and len(words) == 1)
+        return self._hint_words.get(hint, frozenset())
+
+    @cached_property
+    def _hint_words(self) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = defaultdict(set)
+        for words, hint in self.acled_context.items():
+            if len(words) == 1:
+                found[hint].add(words[0])
+        return {hint: frozenset(words) for hint, words in found.items()}
 
     def kind(self, name: str) -> frozenset[str]:
         return self.words.get(name, frozenset())

@@ -39,6 +39,24 @@ ACTOR_COLUMNS = ("event_id", "role", "idx", "text", "code", "country", "sector",
 _INSERT_SQL: dict[tuple[str, tuple[str, ...], bool], str] = {}  # the schema is the same in every database
 
 
+def event_conditions(since: date | None, until: date | None, actual_only: bool) -> tuple[list[str], list[Any]]:
+    """Conditions (and their parameters) on ``events e JOIN articles a`` for the real-world events
+    of a time window: dated by the event, else by its article; only actual ones if asked; each
+    event once (a report merged into an earlier one is left out: see :meth:`Store.mentions`)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if since:
+        where.append("coalesce(e.date, a.published) >= ?")
+        params.append(since)
+    if until:
+        where.append("coalesce(e.date, a.published) <= ?")
+        params.append(until)
+    if actual_only:
+        where.append("NOT (e.negated OR e.hypothetical OR e.historical)")
+    where.append("e.cluster_id IS NULL")
+    return where, params
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or used; the message says why and what to do."""
 
@@ -369,15 +387,9 @@ class Store:
         if event_type:
             where.append("e.type = ?")
             params.append(event_type.upper())
-        if since:
-            where.append("coalesce(e.date, a.published) >= ?")
-            params.append(since)
-        if until:
-            where.append("coalesce(e.date, a.published) <= ?")
-            params.append(until)
-        if actual_only:
-            where.append("NOT (e.negated OR e.hypothetical OR e.historical)")
-        where.append("e.cluster_id IS NULL")  # each real-world event once; its mentions: Store.mentions
+        conditions, values = event_conditions(since, until, actual_only)
+        where += conditions
+        params += values
         column = "e.event_id" if limit else "e.json"
         sql = f"SELECT {column} FROM events e JOIN articles a USING (article_id)"
         if where:
