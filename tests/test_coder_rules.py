@@ -397,3 +397,32 @@ def test_anti_aircraft_guns_are_no_air_strike_and_protesters_dying_is_excessive_
     assert acled(pipeline, guns) == "Shelling/artillery/missile attack"
     died = "Four protesters died from gunfire overnight during a demonstration outside the consulate in Karbala."
     assert acled(pipeline, died) == "Excessive force against protesters"
+
+
+def test_people_attacked_by_nobody_named_were_attacked_with_the_named_weapon(pipeline):
+    coded = events(pipeline, "Villagers near the war-torn city of Idlib were attacked on Tuesday with poisonous gas.")
+    [attack] = [e for e in coded if e.type == "ASSAULT"]
+    assert attack.acled_subtype == "Chemical weapon"
+    assert attack.rule.startswith("pattern:attack")  # "war-torn" describes the city: no event of its own
+
+
+def test_protests_during_which_police_chased_demonstrators_took_place(pipeline):
+    text = "Riot police chased demonstrators during anti-government protests in Sfax, Tunisia, on Tuesday."
+    [protest] = [e for e in events(pipeline, text) if e.type == "PROTEST"]
+    assert protest.source[0].country == "TUN"
+    assert protest.acled_subtype == "Protest with intervention"  # "riot police" tells no riot
+
+
+def test_shops_looted_in_an_attack_are_property_destruction(pipeline):
+    text = "Nobody was arrested after the attacks in Durban, South Africa, in which 30 shops were looted on Monday."
+    coded = events(pipeline, text)
+    assert any(e.acled_subtype == "Looting/property destruction" for e in coded)
+
+
+def test_a_coalition_led_by_a_country_is_that_countrys_military(pipeline):
+    coded = events(pipeline, "The US-led coalition withdrew from the Ain al-Asad base in Iraq on Monday.")
+    [withdrawal] = [e for e in coded if e.type == "RETREAT"]
+    assert [(a.country, a.sector) for a in withdrawal.source] == [("USA", "MIL")]
+    assert withdrawal.acled_subtype == "Non-violent transfer of territory"
+    handed = events(pipeline, "Coalition troops handed control of the base back to the Iraqi army on Monday.")
+    assert any(e.acled_subtype == "Non-violent transfer of territory" for e in handed)

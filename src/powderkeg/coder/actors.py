@@ -469,6 +469,12 @@ class ActorResolver:
         place = self.named_place_country(head, ctx) if head.ent_type_ not in ("ORG", "NORP") else None
         if place is not None:
             return Actor(text=_span_text(tokens), country=place, start=tokens[0].idx)
+        leader = self._led_by(head, ctx)
+        if leader is not None:
+            # "the Saudi-led coalition", "US-led forces": a military coalition under that country
+            actor = Actor(text=_span_text(tokens), country=leader, sector="MIL", start=tokens[0].idx)
+            actor.code = compose_code(actor)
+            return actor
         if head.ent_type_ in ("PERSON", "ORG", "NORP") and head.pos_ == "PROPN":
             country = self.demonym(head) if head.ent_type_ == "NORP" else None
             if head.ent_type_ == "ORG":
@@ -476,6 +482,20 @@ class ActorResolver:
             actor = Actor(text=_span_text(tokens), country=country, start=tokens[0].idx)
             actor.code = compose_code(actor) if country else None
             return actor
+        return None
+
+
+    def _led_by(self, head: Token, ctx: ArticleContext) -> str | None:
+        """The country in "X-led" before a group noun ("the US-led international coalition")."""
+        for mod in head.children:
+            if mod.lower_ == "led" and mod.i < head.i and mod.i >= 2 and mod.nbor(-1).text == "-":
+                leader = mod.nbor(-2)
+                country = self.demonym(leader)
+                if country is None:
+                    found = self.matches([leader], ctx.published)
+                    country = found[0].country if found and found[0].kind == "actor" else None
+                if country and country not in ("IGO", "NGO"):
+                    return country
         return None
 
 

@@ -58,6 +58,7 @@ class Candidate:
     merged: bool = False
     cameo: str | None = None  # the CAMEO code a verb pattern gave, more specific than the category's
     target_near: bool = False  # the target is the nearest actor named, not a grammatical role
+    asserted: bool = False  # one of its triggers is told as happening (see _asserted_occurrence)
 
 
 # gazetteer features whose country stands for the people there (not seas, continents or landmarks)
@@ -352,7 +353,11 @@ class Coder:
         if own is not None:
             return own, found.code if agrees else None
         governors = (
-            self.lex.kind("intention") | self.lex.kind("speech") | self.lex.kind("light") | self.lex.kind("frame")
+            self.lex.kind("intention")
+            | self.lex.kind("speech")
+            | self.lex.kind("light")
+            | self.lex.kind("frame")
+            | self.lex.kind("mandate")
         )
         if coded is not None and self.verb_defaults and self.lex.lemma(tok) not in governors:
             # a verb of saying, planning or trying, or a light verb, frames an event: it is not one
@@ -434,6 +439,8 @@ class Coder:
         return self.lex.rule_for_cameo(self.lex.lemma(tok), plover[0], plover[1], where, origin)
 
     def _candidate(self, tok: Token, ctx: ArticleContext) -> Candidate | None:
+        if self._modifier_only(tok):
+            return None
         rule, cameo = self.choose_rule(tok)
         if rule is None:
             return None
@@ -464,7 +471,20 @@ class Coder:
         tokens = {t.i for t in host.subtree} | {t.i for t in tok.subtree}
         cand = Candidate(tok, rule, host, source, target, rule.mode, tokens, cameo=cameo)
         cand.target_near = near
+        cand.asserted = self._asserted_occurrence(tok)
         return cand
+
+    def _modifier_only(self, tok: Token) -> bool:
+        """A trigger word that only describes someone or something: the end of a hyphenated
+        adjective ("a war-torn country", "rebel-held towns") or a noun naming a kind of agent
+        ("riot police", "protest leaders")."""
+        if tok.dep_ == "amod" and tok.i > 0 and tok.nbor(-1).text == "-":
+            return True
+        return (
+            tok.dep_ == "compound"
+            and tok.head.pos_ == "NOUN"
+            and self.actors.dicts.agents.match([tok.head.lower_], 0) is not None
+        )
 
     def _nearest_target(self, tok: Token, host: Token, source_heads: list[Token], ctx: ArticleContext) -> list[Actor]:
         """When the grammar gives no target: the nearest actor the event's clause names outside its
@@ -658,8 +678,9 @@ class Coder:
             partner.target = _better(partner.target, cand.target)
             partner.mode = partner.mode or cand.mode
             partner.tokens |= cand.tokens
-            if len(cand.rule.requires) > len(partner.rule.requires):
+            if _rule_rank(cand.rule) > _rule_rank(partner.rule):
                 partner.rule = cand.rule
+            partner.asserted = partner.asserted or cand.asserted
             if partner.trigger.i in {t.i for t in cand.host.subtree}:
                 # the governing trigger carries the event's modality and date
                 partner.trigger, partner.host = cand.trigger, cand.host
@@ -690,7 +711,7 @@ class Coder:
             source = [a for a in source if (a.start, a.text) not in taken] or source
         if not source and mod.speaker is not None and rule.category in _VERBAL_CATEGORIES:
             source = self.actors.resolve(mod.speaker, ctx)  # "X said a request has been made"
-        if not source and rule.category == "PROTEST" and self._asserted_occurrence(cand.trigger):
+        if not source and rule.category == "PROTEST" and cand.asserted:
             # ACLED's convention for a demonstration nobody is named for: protesters of the
             # country where it happened
             country = self._where(cand.trigger, ctx)
@@ -704,7 +725,7 @@ class Coder:
             not source
             and category_is_violent(rule.category)
             and rule.origin != "verbs-default"
-            and self._asserted_occurrence(cand.trigger)
+            and cand.asserted
         ):
             # ACLED's convention for an attack nobody is named for: an unidentified armed group of
             # the country where it happened
@@ -716,7 +737,7 @@ class Coder:
             country = self._where(cand.trigger, ctx)
             if country and country not in ("IGO", "NGO"):
                 source = [Actor(text="police", code=f"{country}COP", country=country, sector="COP", assumed=True)]
-        bare = "bare_ok" in rule.flags and self._asserted_occurrence(cand.trigger)
+        bare = "bare_ok" in rule.flags and cand.asserted
         if not source and not ("no_source_ok" in rule.flags and target) and not bare:
             return None
         if not source and not target and not bare:
@@ -895,6 +916,8 @@ class Coder:
                 return True
         if trigger.pos_ == "VERB" or trigger.dep_ in ("nsubj", "nsubjpass", "dobj", "ROOT", "attr"):
             return True
+        if trigger.dep_ == "pobj" and trigger.head.lower_ in self.lex.kind("amid"):
+            return True  # "police chased demonstrators during protests": the protests took place
         casualty_verbs = self.lex.casualty_words.get("killed", frozenset()) | self.lex.casualty_words.get(
             "injured", frozenset()
         )
@@ -972,6 +995,12 @@ class Coder:
         """An event told as part of a named past war: "the Kosovo War, which resulted in ..."."""
         wars = self.lex.kind("war")
         return any(anc.lemma_.lower() in wars and anc.ent_type_ == "EVENT" for anc in trigger.ancestors)
+
+
+def _rule_rank(rule: TriggerRule) -> tuple[bool, int]:
+    """Which of two merged triggers' rules codes the event: a pattern over a verb's default code,
+    then the one with more conditions."""
+    return rule.origin != "verbs-default", len(rule.requires)
 
 
 def _combine(mod: Modality, other: Modality) -> None:

@@ -171,13 +171,27 @@ class Lexicon:
         return dict(index)
 
     def contexts(self, lemmas: list[str]) -> set[str]:
-        """The ACLED context hints whose phrases occur in a run of lemmas."""
+        """The ACLED context hints whose phrases occur in a run of lemmas. The longest phrase at a
+        place wins and covers its words: "riot police" gives its own hint, not "riot"'s."""
         found: set[str] = set()
         index = self._contexts_by_first_word
-        for i, lemma in enumerate(lemmas):
-            for phrase, hint in index.get(lemma, ()):
-                if len(phrase) == 1 or tuple(lemmas[i : i + len(phrase)]) == phrase:
-                    found.add(hint)
+        i = 0
+        while i < len(lemmas):
+            longest = max(
+                (
+                    (phrase, hint)
+                    for phrase, hint in index.get(lemmas[i], ())
+                    if len(phrase) == 1 or tuple(lemmas[i : i + len(phrase)]) == phrase
+                ),
+                key=lambda match: len(match[0]),
+                default=None,
+            )
+            if longest is None:
+                i += 1
+                continue
+            if longest[1] != "-":
+                found.add(longest[1])
+            i += len(longest[0])
         return found
 
     def rule_for_cameo(
