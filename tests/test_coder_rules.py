@@ -426,3 +426,21 @@ def test_a_coalition_led_by_a_country_is_that_countrys_military(pipeline):
     assert withdrawal.acled_subtype == "Non-violent transfer of territory"
     handed = events(pipeline, "Coalition troops handed control of the base back to the Iraqi army on Monday.")
     assert any(e.acled_subtype == "Non-violent transfer of territory" for e in handed)
+
+
+def test_events_from_a_verbs_default_code_or_the_classifier_assert_no_seizure(pipeline):
+    coded = events(pipeline, "A United Nations investigator took samples from the sand near Douma, Syria, on Monday.")
+    assert not any(e.acled_subtype for e in coded)
+
+
+def test_a_vehicle_struck_by_a_missile_and_an_air_raid_are_attacks_not_strikes(pipeline):
+    coded = events(pipeline, "The convoy was struck by a missile near Kidal, Mali, on Tuesday.")
+    assert not any(e.type == "PROTEST" for e in coded)
+    assert any(e.acled_subtype == "Shelling/artillery/missile attack" for e in coded)
+    raid = events(pipeline, "Syrian army helicopters carried out an air raid on Latamneh on Sunday.")
+    assert any(e.acled_subtype == "Air/drone strike" for e in raid)
+
+
+def test_soldiers_defecting_change_their_group(pipeline):
+    coded = events(pipeline, "About 200 Somali soldiers defected to the rebels in Galmudug on Sunday.")
+    assert any(e.acled_subtype == "Change to group/activity" for e in coded)

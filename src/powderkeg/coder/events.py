@@ -113,7 +113,7 @@ def _condition_holds(tok: Token, cond: Condition, quantity: frozenset[str] = fro
         return _is_passive(tok)
     if cond.kind == "prep":
         for c in tok.children:
-            if c.dep_ == "prep" and c.lower_ == cond.dep:
+            if c.dep_ in ("prep", "agent") and c.lower_ == cond.dep:  # a passive's "by" is its agent
                 objects = [o for o in c.children if o.dep_ in ("pobj", "pcomp")]
                 if "*" in cond.lemmas or any(o.lemma_.lower() in cond.lemmas for o in objects):
                     return True
@@ -819,6 +819,10 @@ class Coder:
             preferred=rule_contexts,
         )
         acled_type, acled_subtype = coding.acled_type, coding.acled_subtype
+        if rule.origin == "model" or (rule.origin == "verbs-default" and category not in _WEAK_EVIDENCE_ACLED):
+            # the sentence classifier and a verb's default code know the category at best: too little
+            # to assert ACLED's seizures, arrests or protests ("took samples", "pulled by police")
+            acled_type = acled_subtype = None
         cameo, goldstein = coding.cameo, coding.goldstein
         if cand.cameo and not promoted:
             cameo, goldstein = cand.cameo, taxonomy.goldstein(cand.cameo)
@@ -995,6 +999,11 @@ class Coder:
         """An event told as part of a named past war: "the Kosovo War, which resulted in ..."."""
         wars = self.lex.kind("war")
         return any(anc.lemma_.lower() in wars and anc.ent_type_ == "EVENT" for anc in trigger.ancestors)
+
+
+# what an event coded from a verb's default CAMEO code alone still counts as for ACLED: violence
+# and agreements, where a weak reading is still more often right than wrong
+_WEAK_EVIDENCE_ACLED = frozenset({"ASSAULT", "AGREE"})
 
 
 def _rule_rank(rule: TriggerRule) -> tuple[bool, int]:
