@@ -444,3 +444,12 @@ def test_a_vehicle_struck_by_a_missile_and_an_air_raid_are_attacks_not_strikes(p
 def test_soldiers_defecting_change_their_group(pipeline):
     coded = events(pipeline, "About 200 Somali soldiers defected to the rebels in Galmudug on Sunday.")
     assert any(e.acled_subtype == "Change to group/activity" for e in coded)
+
+
+def test_a_rally_for_protesters_arrested_earlier_is_a_peaceful_protest(pipeline):
+    text = (
+        "Thousands of teachers marched in Nairobi on Monday. They demanded the release of demonstrators "
+        "detained during a rally in Mombasa."
+    )
+    coded = [e for e in events(pipeline, text) if e.type == "PROTEST"]
+    assert coded and coded[0].acled_subtype == "Peaceful protest"

@@ -257,7 +257,17 @@ class Coder:
             found: set[str] = set()
             for j in range(max(0, i - 1), min(len(sents), i + 2)):
                 if j not in hints:
-                    hints[j] = self.lex.contexts([self.lex.lemma(t) for t in sents[j] if not t.is_punct])
+                    # "demanded the release of demonstrators detained at a rally": what the words
+                    # describing people say happened to them is their story, not this event's
+                    described = {
+                        d.i
+                        for t in sents[j]
+                        if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t)
+                        for d in t.subtree
+                    }
+                    hints[j] = self.lex.contexts(
+                        [self.lex.lemma(t) for t in sents[j] if not t.is_punct and t.i not in described]
+                    )
                 found |= hints[j]
             return found
 
@@ -474,17 +484,22 @@ class Coder:
         cand.asserted = self._asserted_occurrence(tok)
         return cand
 
+    def _names_agents(self, noun: Token) -> bool:
+        """Whether a noun is an agent word of the dictionaries ("police", "demonstrators")."""
+        return noun.pos_ == "NOUN" and self.actors.dicts.agents.match([noun.lower_], 0) is not None
+
+    def _describes_people(self, participle: Token) -> bool:
+        """Whether a participle describes people ("protesters arrested last week"): its head, or the
+        word before it when the parser attached it higher up, is an agent word."""
+        return self._names_agents(participle.head) or self._names_agents(participle.nbor(-1))
+
     def _modifier_only(self, tok: Token) -> bool:
         """A trigger word that only describes someone or something: the end of a hyphenated
         adjective ("a war-torn country", "rebel-held towns") or a noun naming a kind of agent
         ("riot police", "protest leaders")."""
         if tok.dep_ == "amod" and tok.i > 0 and tok.nbor(-1).text == "-":
             return True
-        return (
-            tok.dep_ == "compound"
-            and tok.head.pos_ == "NOUN"
-            and self.actors.dicts.agents.match([tok.head.lower_], 0) is not None
-        )
+        return tok.dep_ == "compound" and self._names_agents(tok.head)
 
     def _nearest_target(self, tok: Token, host: Token, source_heads: list[Token], ctx: ArticleContext) -> list[Actor]:
         """When the grammar gives no target: the nearest actor the event's clause names outside its
@@ -493,9 +508,7 @@ class Coder:
         outside = {t.i for h in source_heads for t in h.subtree} | {tok.i, host.i}
         scope = {t.i: t for t in [*tok.subtree, *host.subtree]}
         for t in list(scope.values()):
-            if t.i not in (tok.i, host.i) and (
-                t.dep_ in _OTHER_CLAUSES or (t.dep_ == "advcl" and _is_relative(t))
-            ):
+            if t.i not in (tok.i, host.i) and (t.dep_ in _OTHER_CLAUSES or (t.dep_ == "advcl" and _is_relative(t))):
                 outside |= {d.i for d in t.subtree}  # another clause's actors are not this event's
         scope_tokens = sorted(scope.values(), key=lambda t: abs(t.i - tok.i))
         heads = [
@@ -721,12 +734,7 @@ class Coder:
             country = next((a.country for a in source if a.country and a.country != "IGO"), None)
             if country:
                 target = [Actor(text=f"{country} government", code=f"{country}GOV", country=country, sector="GOV")]
-        if (
-            not source
-            and category_is_violent(rule.category)
-            and rule.origin != "verbs-default"
-            and cand.asserted
-        ):
+        if not source and category_is_violent(rule.category) and rule.origin != "verbs-default" and cand.asserted:
             # ACLED's convention for an attack nobody is named for: an unidentified armed group of
             # the country where it happened
             country = self._where(cand.trigger, ctx)
@@ -1041,8 +1049,10 @@ def _actor_words(actors: list[Actor]) -> set[str]:
 
 def _bare_state(actor: Actor) -> bool:
     """A country named as a whole ("Israel invaded ..."): in violence, its state and its forces."""
-    return bool(actor.country) and actor.country not in NOT_PLACES and not (
-        actor.sector or actor.org or actor.ethnicity or actor.assumed
+    return (
+        bool(actor.country)
+        and actor.country not in NOT_PLACES
+        and not (actor.sector or actor.org or actor.ethnicity or actor.assumed)
     )
 
 
@@ -1057,9 +1067,7 @@ def _armed(actors: list[Actor], states: bool = True) -> bool | None:
 def _role(actors: list[Actor], states: bool = True) -> str | None:
     # an international militarised group (CAMEO "IMG": the Islamic State, al-Qaeda) is a non-state armed actor
     roles = [
-        "nonstate"
-        if a.country == "IMG"
-        else ("state" if states and _bare_state(a) else taxonomy.sector_role(a.sector))
+        "nonstate" if a.country == "IMG" else ("state" if states and _bare_state(a) else taxonomy.sector_role(a.sector))
         for a in actors
     ]
     return next((r for r in roles if r), None)
