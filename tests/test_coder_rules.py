@@ -453,3 +453,15 @@ def test_a_rally_for_protesters_arrested_earlier_is_a_peaceful_protest(pipeline)
     )
     coded = [e for e in events(pipeline, text) if e.type == "PROTEST"]
     assert coded and coded[0].acled_subtype == "Peaceful protest"
+
+
+def test_a_group_backed_by_another_is_described_not_supported(pipeline):
+    text = "Militants backed by Turkey took control of the village of Korni near Afrin, Syria, on Friday."
+    coded = events(pipeline, text)
+    assert not any(e.type == "SUPPORT" for e in coded)
+    assert any(e.acled_subtype == "Non-state actor overtakes territory" for e in coded)
+
+
+def test_troops_freeing_villages_regain_territory(pipeline):
+    coded = events(pipeline, "Iraqi soldiers freed several villages and towns in Nineveh province, Iraq, on Thursday.")
+    assert any(e.acled_subtype == "Government regains territory" for e in coded)

@@ -454,6 +454,13 @@ class Coder:
         rule, cameo = self.choose_rule(tok)
         if rule is None:
             return None
+        if (
+            tok.tag_ == "VBN"
+            and tok.dep_ in ("acl", "amod")
+            and any(c.dep_ == "agent" for c in tok.children)
+            and taxonomy.quad(rule.category) in (1, 2)
+        ):
+            return None  # "militants backed by Ankara": a standing tie that describes them, no event
         marked = self._last_match if rule.origin == "verbs" else None
         if "subject_target" in rule.flags:
             source_heads, target_heads, host = self._speaker_roles(tok)
