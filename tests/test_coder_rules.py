@@ -465,3 +465,10 @@ def test_a_group_backed_by_another_is_described_not_supported(pipeline):
 def test_troops_freeing_villages_regain_territory(pipeline):
     coded = events(pipeline, "Iraqi soldiers freed several villages and towns in Nineveh province, Iraq, on Thursday.")
     assert any(e.acled_subtype == "Government regains territory" for e in coded)
+
+
+def test_bandits_killing_villagers_attack_and_a_lynching_stays_mob_violence(pipeline):
+    bandits = events(pipeline, "Bandits have killed seven people in attacks on villages in Zamfara State, Nigeria.")
+    assert [e.acled_subtype for e in bandits if e.type == "ASSAULT"][:1] == ["Attack"]
+    lynching = events(pipeline, "Angry villagers beat two suspected thieves in Puebla, Mexico, killing both of them.")
+    assert [e.acled_subtype for e in lynching if e.type == "ASSAULT"][:1] == ["Mob violence"]

@@ -279,17 +279,16 @@ class Coder:
                 around = around | {"riot"}  # ACLED: blocking roads is a disruptive, violent demonstration
             if event.acled_subtype != "Mob violence":
                 around = around - {"mob"}  # the clause named no mob (see _by_a_mob)
-            demonstration = event.acled_subtype in family and (
-                event.type == "PROTEST" or "protest" in around or event.acled_subtype == "Mob violence"
-            )
+            mob = event.acled_subtype == "Mob violence"
+            demonstration = event.acled_subtype in family and (event.type == "PROTEST" or "protest" in around)
             if not demonstration:
                 # an accident, a disaster or a crime with no armed actor is no ACLED event (but a
-                # demonstration in the rain or against fraud is still one)
+                # demonstration in the rain or against fraud, or a lynching, is still one)
                 named = [a for a in event.source + event.target if not a.assumed]
-                if "none" in around and not _armed(named, states=False):
+                if "none" in around and not mob and not _armed(named, states=False):
                     event.acled_type = event.acled_subtype = None
-                if event.acled_subtype not in family:
-                    continue
+                if event.acled_subtype not in family or mob:
+                    continue  # a mob's killing away from any protest stays mob violence
             for hint, acled_type, subtype in self.lex.demonstration:
                 if hint in around:
                     event.acled_type, event.acled_subtype = acled_type, subtype
