@@ -472,3 +472,27 @@ def test_bandits_killing_villagers_attack_and_a_lynching_stays_mob_violence(pipe
     assert [e.acled_subtype for e in bandits if e.type == "ASSAULT"][:1] == ["Attack"]
     lynching = events(pipeline, "Angry villagers beat two suspected thieves in Puebla, Mexico, killing both of them.")
     assert [e.acled_subtype for e in lynching if e.type == "ASSAULT"][:1] == ["Mob violence"]
+
+
+def test_arrests_while_supporters_protest_are_an_intervention(pipeline):
+    text = (
+        "Police arrested more than 100 people in Yerevan, Armenia, on Friday as opposition supporters staged protests."
+    )
+    [arrest] = [e for e in events(pipeline, text) if e.type == "COERCE"]
+    assert arrest.acled_subtype == "Protest with intervention"
+
+
+def test_police_attacking_a_human_chain_intervene_in_a_protest(pipeline):
+    text = "Police attacked a human chain of students in Rangpur, Bangladesh, on Sunday."
+    coded = events(pipeline, text)
+    assert any(e.type == "PROTEST" for e in coded)
+    assert not any(e.acled_subtype == "Armed clash" for e in coded)
+
+
+def test_shells_said_to_carry_gas_in_the_next_sentence_are_a_chemical_attack(pipeline):
+    text = (
+        "Rebels fired shells into two districts of Homs, Syria, on Tuesday. "
+        "Residents suspect the shells contained poisonous gas."
+    )
+    coded = events(pipeline, text)
+    assert any(e.acled_subtype == "Chemical weapon" for e in coded)

@@ -253,28 +253,32 @@ class Coder:
         index = {s.start_char: i for i, s in enumerate(sents)}
         hints: dict[int, set[str]] = {}
 
-        def window(i: int) -> set[str]:
-            found: set[str] = set()
-            for j in range(max(0, i - 1), min(len(sents), i + 2)):
-                if j not in hints:
-                    # "demanded the release of demonstrators detained at a rally": what the words
-                    # describing people say happened to them is their story, not this event's
-                    described = {
-                        d.i
-                        for t in sents[j]
-                        if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t)
-                        for d in t.subtree
-                    }
-                    hints[j] = self.lex.contexts(
-                        [self.lex.lemma(t) for t in sents[j] if not t.is_punct and t.i not in described]
-                    )
-                found |= hints[j]
-            return found
+        def sentence_hints(j: int) -> set[str]:
+            if not 0 <= j < len(sents):
+                return set()
+            if j not in hints:
+                # "demanded the release of demonstrators detained at a rally": what the words
+                # describing people say happened to them is their story, not this event's
+                described = {
+                    d.i
+                    for t in sents[j]
+                    if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t)
+                    for d in t.subtree
+                }
+                hints[j] = self.lex.contexts(
+                    [self.lex.lemma(t) for t in sents[j] if not t.is_punct and t.i not in described]
+                )
+            return hints[j]
 
         for event in events:
             if event.acled_subtype is None or event.sentence_start not in index:
                 continue
-            around = window(index[event.sentence_start])
+            i = index[event.sentence_start]
+            around = sentence_hints(i - 1) | sentence_hints(i) | sentence_hints(i + 1)
+            if event.acled_subtype in _DELIVERY_SUBTYPES and "cbrn" in sentence_hints(i + 1):
+                # "rebels fired shells into the city. Residents suspect the shells contained gas"
+                event.acled_type, event.acled_subtype = "Explosions/Remote violence", "Chemical weapon"
+                continue
             if event.mode == "obstruct":
                 around = around | {"riot"}  # ACLED: blocking roads is a disruptive, violent demonstration
             if event.acled_subtype != "Mob violence":
@@ -900,12 +904,10 @@ class Coder:
         ("detained at the rally")."""
         protest_words = self.lex.hint_words("protest")
         words = _actor_words(target)
-        words |= {
-            self.lex.lemma(o)
-            for p in trigger.children
-            if p.dep_ == "prep" and p.lower_ in ("at", "during")
-            for o in p.subtree
-        }
+        scenes = [p for p in trigger.children if p.dep_ == "prep" and p.lower_ in ("at", "during")]
+        # "arrested 180 people as supporters staged sit-ins": a clause of the same moment
+        scenes += [c for c in trigger.children if c.dep_ == "advcl" and _opened_by(c, _MEANWHILE)]
+        words |= {self.lex.lemma(o) for scene in scenes for o in scene.subtree}
         return bool(words & protest_words)
 
     def _by_a_mob(self, source: list[Actor], trigger: Token) -> bool:
@@ -1018,6 +1020,19 @@ class Coder:
 # what an event coded from a verb's default CAMEO code alone still counts as for ACLED: violence
 # and agreements, where a weak reading is still more often right than wrong
 _WEAK_EVIDENCE_ACLED = frozenset({"ASSAULT", "AGREE"})
+
+
+# ACLED sub-types of a weapon's delivery, which a chemical payload makes a chemical weapon attack
+_DELIVERY_SUBTYPES = frozenset(
+    {"Shelling/artillery/missile attack", "Air/drone strike", "Remote explosive/landmine/IED"}
+)
+
+# subordinators of a clause that happens at the same moment as its governing verb
+_MEANWHILE = frozenset({"as", "while", "when"})
+
+
+def _opened_by(clause: Token, words: frozenset[str]) -> bool:
+    return any(c.dep_ == "mark" and c.lower_ in words for c in clause.children)
 
 
 def _rule_rank(rule: TriggerRule) -> tuple[bool, int]:
