@@ -496,3 +496,12 @@ def test_shells_said_to_carry_gas_in_the_next_sentence_are_a_chemical_attack(pip
     )
     coded = events(pipeline, text)
     assert any(e.acled_subtype == "Chemical weapon" for e in coded)
+
+
+def test_weapons_inside_what_was_found_are_disrupted_weapons_use(pipeline):
+    depot = "Syrian soldiers discovered an underground depot containing a large amount of weapons near Homs on Monday."
+    assert any(e.acled_subtype == "Disrupted weapons use" for e in events(pipeline, depot))
+    caches = "Two caches holding rifles and ammunition were unearthed by Algerian soldiers near Tamanrasset on Sunday."
+    assert any(e.acled_subtype == "Disrupted weapons use" for e in events(pipeline, caches))
+    commander = "Somali soldiers captured a commander who heads the group's explosives unit in Galkayo on Monday."
+    assert not any(e.acled_subtype == "Disrupted weapons use" for e in events(pipeline, commander))

@@ -111,6 +111,8 @@ def _condition_holds(tok: Token, cond: Condition, quantity: frozenset[str] = fro
         return any(c.dep_ == "neg" for c in tok.children)
     if cond.kind == "passive":
         return _is_passive(tok)
+    if cond.kind == "holds":
+        return any(t.lemma_.lower() in cond.lemmas for phrase in _acted_on(tok) for t in _own_words(phrase))
     if cond.kind == "prep":
         for c in tok.children:
             if c.dep_ in ("prep", "agent") and c.lower_ == cond.dep:  # a passive's "by" is its agent
@@ -123,6 +125,28 @@ def _condition_holds(tok: Token, cond: Condition, quantity: frozenset[str] = fro
         and ("*" in cond.lemmas or c.lemma_.lower() in cond.lemmas or _counted(c, cond.lemmas, quantity))
         for c in tok.children
     )
+
+
+def _acted_on(verb: Token) -> list[Token]:
+    """The phrases naming what a verb acts on: its object or passive subject, a complement clause
+    without "that" (where the parser often puts "found X believed to be ..."), or the noun its
+    participle describes ("a stash of shells found in Mosul")."""
+    phrases = [
+        c
+        for c in verb.children
+        if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd")
+        or (c.dep_ == "ccomp" and not any(m.dep_ == "mark" for m in c.children))
+    ]
+    if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        phrases.append(verb.head)
+    return phrases
+
+
+def _own_words(phrase: Token) -> list[Token]:
+    """A phrase's words without its relative clauses ("a commander who heads the explosives unit"
+    names no explosives)."""
+    clauses = {t.i for c in phrase.subtree if c.dep_ == "relcl" and c.i != phrase.i for t in c.subtree}
+    return [t for t in phrase.subtree if t.i not in clauses]
 
 
 def _counted(noun: Token, lemmas: frozenset[str], quantity: frozenset[str]) -> bool:
@@ -452,10 +476,8 @@ class Coder:
         return self.lex.rule_for_cameo(self.lex.lemma(tok), plover[0], plover[1], where, origin)
 
     def _candidate(self, tok: Token, ctx: ArticleContext) -> Candidate | None:
-        if self._modifier_only(tok):
-            return None
         rule, cameo = self.choose_rule(tok)
-        if rule is None:
+        if rule is None or self._modifier_only(tok):
             return None
         if (
             tok.tag_ == "VBN"
