@@ -505,3 +505,11 @@ def test_weapons_inside_what_was_found_are_disrupted_weapons_use(pipeline):
     assert any(e.acled_subtype == "Disrupted weapons use" for e in events(pipeline, caches))
     commander = "Somali soldiers captured a commander who heads the group's explosives unit in Galkayo on Monday."
     assert not any(e.acled_subtype == "Disrupted weapons use" for e in events(pipeline, commander))
+
+
+def test_aircraft_destroyed_by_a_missile_name_the_target_not_the_weapon(pipeline):
+    text = "A Houthi missile hit a military base in Jizan, Saudi Arabia, on Monday, destroying two helicopters."
+    coded = [e for e in events(pipeline, text) if e.type == "ASSAULT"]
+    assert coded and coded[0].acled_subtype == "Shelling/artillery/missile attack"
+    mine = events(pipeline, "Five soldiers were killed when their vehicle hit a landmine near Marib, Yemen.")
+    assert any(e.acled_subtype == "Remote explosive/landmine/IED" for e in mine)

@@ -999,8 +999,21 @@ class Coder:
         table = self.lex.modes.get(category)
         if not table:
             return None
-        # "anti-aircraft guns" are no aircraft
-        words = [doc[i] for i in token_ids if not (i >= 2 and doc[i - 1].text == "-" and doc[i - 2].lower_ == "anti")]
+        # "anti-aircraft guns" are no aircraft; "destroying several helicopters" names a target, not a weapon
+        damaging = self.lex.kind("damage")
+        victims = {
+            t.i
+            for i in token_ids
+            if self.lex.lemma(doc[i]) in damaging
+            for c in doc[i].children
+            if c.dep_ in ("dobj", "nsubjpass")
+            for t in c.subtree
+        }
+        words = [
+            doc[i]
+            for i in token_ids
+            if i not in victims and not (i >= 2 and doc[i - 1].text == "-" and doc[i - 2].lower_ == "anti")
+        ]
         lemmas = {self.lex.lemma(t) for t in words} | {t.lower_ for t in words}
         return next((mode for word, mode in table.items() if word in lemmas), None)
 
