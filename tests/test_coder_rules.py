@@ -523,3 +523,9 @@ def test_a_lower_case_word_after_no_final_mark_continues_the_sentence(pipeline):
     assert [s.text.split()[0] for s in doc.sents] == ["Homs.", "The"]
     coded = events(pipeline, doc.text)
     assert any(e.acled_subtype == "Air/drone strike" for e in coded)
+
+
+def test_strikes_that_target_positions_are_military_strikes(pipeline):
+    coded = events(pipeline, "Monitors said the strikes targeted army positions near Hama, Syria, killing 12 soldiers.")
+    assert not any(e.type == "PROTEST" for e in coded)
+    assert any(e.acled_subtype == "Air/drone strike" for e in coded)

@@ -111,6 +111,8 @@ def _condition_holds(tok: Token, cond: Condition, quantity: frozenset[str] = fro
         return any(c.dep_ == "neg" for c in tok.children)
     if cond.kind == "passive":
         return _is_passive(tok)
+    if cond.kind == "head":
+        return tok.dep_ in ("nsubj", "nsubjpass") and tok.head.lemma_.lower() in cond.lemmas
     if cond.kind == "holds":
         return any(t.lemma_.lower() in cond.lemmas for phrase in _acted_on(tok) for t in _own_words(phrase))
     if cond.kind == "prep":

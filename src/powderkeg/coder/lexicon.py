@@ -38,7 +38,7 @@ class LexiconError(ValueError):
 
 @dataclass(frozen=True)
 class Condition:
-    kind: str  # "dep", "prep", "holds", "neg", "passive"
+    kind: str  # "dep", "prep", "holds", "head", "neg", "passive"
     dep: str = ""
     lemmas: frozenset[str] = frozenset()  # empty or {"*"}: any word
 
@@ -83,8 +83,8 @@ def parse_condition(text: str, where: str) -> Condition:
     kind, sep, rest = text.partition(":")
     if not sep or kind not in ("prep",) and not rest:
         raise LexiconError(f"{where}: cannot read condition {text!r} (expected dep:lemma|lemma, prep:p>lemma, neg)")
-    if kind == "holds":
-        return Condition(kind="holds", lemmas=frozenset(rest.split("|")))
+    if kind in ("holds", "head"):
+        return Condition(kind=kind, lemmas=frozenset(rest.split("|")))
     if kind == "prep":
         prep, _, lemmas = rest.partition(">")
         return Condition(kind="prep", dep=prep, lemmas=frozenset(lemmas.split("|")) if lemmas else frozenset())
