@@ -529,3 +529,20 @@ def test_strikes_that_target_positions_are_military_strikes(pipeline):
     coded = events(pipeline, "Monitors said the strikes targeted army positions near Hama, Syria, killing 12 soldiers.")
     assert not any(e.type == "PROTEST" for e in coded)
     assert any(e.acled_subtype == "Air/drone strike" for e in coded)
+
+
+def test_sexual_violence_named_by_a_noun_or_adverb_is_sexual_violence(pipeline):
+    for text in (
+        "Sexual violence against Yazidi women by Islamic State fighters was reported in Sinjar, Iraq.",
+        "A man molested a schoolgirl on a bus in Lahore, Pakistan, on Monday.",
+        "Two soldiers sexually assaulted a woman at a checkpoint near Goma, Congo, on Friday.",
+    ):
+        assert any(e.acled_subtype == "Sexual violence" for e in events(pipeline, text)), text
+
+
+def test_a_bomb_that_killed_while_being_defused_was_not_disrupted_and_rpgs_are_no_grenades(pipeline):
+    text = "Twelve people were killed when a car bomb exploded as police tried to defuse it in Kandahar, Afghanistan."
+    coded = [e for e in events(pipeline, text) if e.type == "ASSAULT"]
+    assert coded and coded[0].acled_subtype == "Remote explosive/landmine/IED"
+    rpg = events(pipeline, "Rebels fired a rocket-propelled grenade at an army truck near Gao, Mali, on Monday.")
+    assert not any(e.acled_subtype == "Grenade" for e in rpg)

@@ -845,6 +845,8 @@ class Coder:
             injuries = injuries or 0
 
         contexts = set(sentence_contexts)
+        if category == "ASSAULT" and (fatalities or injuries):
+            contexts.discard("disrupted")  # a bomb that killed while being defused was not disrupted
         if "mob" in contexts and not self._by_a_mob(source, cand.trigger):
             contexts.discard("mob")  # vigilantes who only report, or fight beside an army, are no mob
         if category == "COERCE" and "protest" in contexts and not self._at_a_protest(target, cand.trigger):
