@@ -281,3 +281,13 @@ def test_petrarch_validation_dictionary_reads() -> None:
     d = VerbDictionary.load([VALIDATE])
     assert d.stats.loaded >= 470 and d.stats.skipped <= 2
     assert "abandon" in d.lemmas and "rst" in d.lemmas  # "KLM_NOP_+RST": RST is the verb
+
+
+def test_a_pattern_word_two_prepositional_phrases_down_is_not_the_verbs(pipeline):
+    coded = pipeline.code_text(
+        "The Egyptian foreign minister made his remarks in Cairo at the start of a regional trip.",
+        published="2024-03-06",
+    )
+    assert not any(e.cameo == "036" for e in coded.events)
+    trip = pipeline.code_text("The Egyptian foreign minister made a trip to Jordan.", published="2024-03-06")
+    assert any(e.cameo == "036" for e in trip.events)

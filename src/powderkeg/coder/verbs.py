@@ -982,7 +982,7 @@ class VerbDictionary:
         for pattern, entry, particle_tokens in self._candidates(applicable, view, before, after):
             matcher.tokens = list(particle_tokens)
             matcher.marks = []
-            if matcher.pattern(pattern, before, after):
+            if matcher.pattern(pattern, before, after) and not _nested_too_deep(doc, v, matcher.tokens):
                 return self._result(pattern.code, pattern.reverse_code, pattern, entry, matcher, view)
         for entry, particle_tokens in applicable:
             if entry.code is not None:
@@ -1054,6 +1054,22 @@ class VerbDictionary:
 
 
 # --------------------------------------------------------------------------- pattern syntax
+
+
+def _nested_too_deep(doc: Doc, v: int, matched: list[int]) -> bool:
+    """Whether a word a pattern matched after the verb lies two prepositional phrases down ("made
+    his remarks at the start of a regional trip" is no trip made): a pattern's words belong to the
+    verb's own phrases."""
+    for i in matched:
+        if i <= v:
+            continue
+        token, preps = doc[i], 0
+        while token.i != v and token.head.i != token.i:
+            preps += token.dep_ == "prep"
+            token = token.head
+        if token.i == v and preps >= 2:
+            return True
+    return False
 
 
 def _compile_synsets(raw: dict[str, list[tuple[int, str]]], stats: VerbLoadStats, name: str) -> dict[str, Unit]:
