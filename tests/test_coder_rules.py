@@ -546,3 +546,17 @@ def test_a_bomb_that_killed_while_being_defused_was_not_disrupted_and_rpgs_are_n
     assert coded and coded[0].acled_subtype == "Remote explosive/landmine/IED"
     rpg = events(pipeline, "Rebels fired a rocket-propelled grenade at an army truck near Gao, Mali, on Monday.")
     assert not any(e.acled_subtype == "Grenade" for e in rpg)
+
+
+def test_wanting_another_to_act_is_a_request_not_their_promise(pipeline):
+    coded = events(pipeline, "Germany wants Serbia to recognise Kosovo.")
+    [request] = [e for e in coded if e.type == "REQUEST"]
+    assert [a.country for a in request.source] == ["DEU"] and [a.country for a in request.target] == ["SRB"]
+    assert not any(e.type == "AGREE" for e in coded)
+    own = events(pipeline, "Russia wants to annex the Donbas region of Ukraine.")
+    assert not any(e.type == "REQUEST" for e in own)
+
+
+def test_a_protester_demolishing_a_building_riots_with_a_protest_cameo_code(pipeline):
+    [riot] = events(pipeline, "The Russian embassy in Kyiv was demolished by a Ukrainian protester.")
+    assert riot.type == "PROTEST" and riot.cameo.startswith("14")

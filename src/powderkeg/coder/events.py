@@ -807,6 +807,7 @@ class Coder:
             # "youths threw stones during demonstrations", "a protester demolished the building":
             # violence by demonstrators, or unarmed people's stones at a protest, is a riot
             category, cand.mode = "PROTEST", "riot"
+            cand.cameo = None  # the verb's own CAMEO code (destroy property) is no longer the event's
             rule_name += ">PROTEST"
             sentence_contexts = sentence_contexts | {"riot"}  # ACLED: a violent demonstration
             if not named_source:

@@ -85,7 +85,9 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
             mod.labels.add("attempt")  # "seeking to deepen ties": an intent if it is cooperation
         if lemma in lex.kind("negator") and current.dep_ == "xcomp":
             mod.negated = True  # "failed to reach an agreement"
-        if (
+        if lemma in lex.kind("wish") and any(c.dep_ == "nsubj" for c in current.children):
+            mod.mark("request")  # "Germany wants Serbia to recognise Kosovo": asked of another
+        elif (
             lemma in lex.kind("intention")
             and not (lemma in lex.kind("finding") and current.dep_ == "ccomp" and _finite_past(current))
             and not (lemma in lex.kind("adjectival") and governor.pos_ != "ADJ")
