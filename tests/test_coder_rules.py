@@ -560,3 +560,11 @@ def test_wanting_another_to_act_is_a_request_not_their_promise(pipeline):
 def test_a_protester_demolishing_a_building_riots_with_a_protest_cameo_code(pipeline):
     [riot] = events(pipeline, "The Russian embassy in Kyiv was demolished by a Ukrainian protester.")
     assert riot.type == "PROTEST" and riot.cameo.startswith("14")
+
+
+def test_troops_sent_by_nobody_named_move_themselves_and_armed_groups_mobilising_change(pipeline):
+    [sent] = [e for e in events(pipeline, "Iraqi troops were dispatched to Kirkuk on Monday.") if e.type == "MOBILIZE"]
+    assert [(a.country, a.sector) for a in sent.source] == [("IRQ", "MIL")]
+    assert sent.acled_subtype == "Change to group/activity"
+    mobilising = events(pipeline, "The Islamic State is mobilizing its fighters in Anbar province, Iraq.")
+    assert any(e.acled_subtype == "Change to group/activity" for e in mobilising)

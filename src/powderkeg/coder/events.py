@@ -756,6 +756,13 @@ class Coder:
             # "Armenia and Azerbaijan signed a ceasefire": a party the target phrase names is not a source too
             taken = {(a.start, a.text) for a in target}
             source = [a for a in source if (a.start, a.text) not in taken] or source
+        if not source and rule.category == "MOBILIZE" and _is_passive(cand.trigger):
+            # "Iraqi troops were deployed to Kirkuk": forces sent by nobody named move themselves
+            moved = [c for c in cand.trigger.children if c.dep_ == "nsubjpass"]
+            if not any(c.dep_ == "agent" for c in cand.trigger.children):
+                source = [a for h in moved for a in self.actors.resolve(h, ctx)]
+                taken = {(a.start, a.text) for a in source}
+                target = [a for a in target if (a.start, a.text) not in taken]
         if not source and mod.speaker is not None and rule.category in _VERBAL_CATEGORIES:
             source = self.actors.resolve(mod.speaker, ctx)  # "X said a request has been made"
         if not source and rule.category == "PROTEST" and cand.asserted:
