@@ -568,3 +568,10 @@ def test_troops_sent_by_nobody_named_move_themselves_and_armed_groups_mobilising
     assert sent.acled_subtype == "Change to group/activity"
     mobilising = events(pipeline, "The Islamic State is mobilizing its fighters in Anbar province, Iraq.")
     assert any(e.acled_subtype == "Change to group/activity" for e in mobilising)
+
+
+def test_a_disaster_word_inside_a_name_tells_no_disaster_and_kamikazes_are_suicide_bombers(pipeline):
+    text = "A member of the Storm Brigade was killed in a roadside bomb blast near Kandahar, Afghanistan."
+    assert any(e.acled_subtype == "Remote explosive/landmine/IED" for e in events(pipeline, text))
+    kamikazes = "Two kamikazes blew themselves up at a bus station in Maiduguri, Nigeria, killing five people."
+    assert any(e.acled_subtype == "Suicide bomb" for e in events(pipeline, kamikazes))

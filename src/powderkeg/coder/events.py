@@ -291,9 +291,12 @@ class Coder:
                     if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t)
                     for d in t.subtree
                 }
-                hints[j] = self.lex.contexts(
-                    [self.lex.lemma(t) for t in sents[j] if not t.is_punct and t.i not in described]
-                )
+                words = [t for t in sents[j] if not t.is_punct and t.i not in described]
+                hints[j] = self.lex.contexts([self.lex.lemma(t) for t in words])
+                if "none" in hints[j] and "none" not in self.lex.contexts(
+                    [self.lex.lemma(t) for t in words if not t.ent_type_]
+                ):
+                    hints[j].discard("none")  # "North Korea's Storm Corps" tells no storm
             return hints[j]
 
         for event in events:
