@@ -575,3 +575,9 @@ def test_a_disaster_word_inside_a_name_tells_no_disaster_and_kamikazes_are_suici
     assert any(e.acled_subtype == "Remote explosive/landmine/IED" for e in events(pipeline, text))
     kamikazes = "Two kamikazes blew themselves up at a bus station in Maiduguri, Nigeria, killing five people."
     assert any(e.acled_subtype == "Suicide bomb" for e in events(pipeline, kamikazes))
+
+
+def test_a_persons_name_the_parser_broke_up_is_still_one_actor(pipeline):
+    coded = pipeline.code_text("Barack Obama and Vladimir Putin will meet in Oslo to talk about football")
+    countries = {a.country for e in coded.events for a in e.source + e.target}
+    assert {"USA", "RUS"} <= countries

@@ -148,7 +148,11 @@ class ActorResolver:
         With ``allow_place``, a place phrase that names a country ("to Serb-majority towns in
         northern Kosovo") stands for the people there: the country, with any ethnic attribute.
         """
-        heads = [head, *[c for c in head.conjuncts if c.i > head.i and _is_conjunct(head, c)]]
+        # a name the parser broke up ("Barack" as subject, "Obama" under it) keeps its conjuncts
+        name = _entity(head) if head.ent_type_ in _NAME_ENTITIES else [head]
+        heads = [head]
+        for part in name:
+            heads += [c for c in part.conjuncts if c.i > name[-1].i and _is_conjunct(part, c) and c not in heads]
         actors: list[Actor] = []
         for h in heads:
             actor = self.resolve_one(h, ctx, allow_place)
@@ -224,6 +228,8 @@ class ActorResolver:
         for t in left:
             tokens.extend(t.subtree)
         tokens.append(head)
+        if head.ent_type_ in _NAME_ENTITIES:
+            tokens.extend(_entity(head))
         for t in head.rights:
             if t.dep_ in ("appos", "compound", "flat") or (t.dep_ == "punct" and t.text in "()"):
                 tokens.extend(t.subtree)
@@ -500,6 +506,9 @@ class ActorResolver:
 
 
 _STANCE = {"pro", "anti"}
+# entity types whose names the parser may split, while they remain one actor's name ("Barack"
+# parsed as the head of "Obama"); an organisation's name may hold other names ("Republic of Korea")
+_NAME_ENTITIES = frozenset({"PERSON"})
 
 
 def _stance(token: Token) -> bool:

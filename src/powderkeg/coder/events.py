@@ -465,8 +465,8 @@ class Coder:
             self.lex.lemma(root), category, None, f"plover_sentence.json (p={probability:.2f})", origin="model"
         )
         source_heads, target_heads, host = self._verb_roles(root, rule)
-        source = [a for h in source_heads for a in self.actors.resolve(h, ctx)]
-        target = [a for h in target_heads for a in self._target_actors(h, rule, ctx)]
+        source = _distinct([a for h in source_heads for a in self.actors.resolve(h, ctx)])
+        target = _distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx)])
         if not source:
             return None
         tokens = {t.i for t in root.subtree}
@@ -504,8 +504,8 @@ class Coder:
                 source_heads = [marked.source_token]
             if marked.target_token is not None:
                 target_heads = [marked.target_token]
-        source = [a for h in source_heads for a in self.actors.resolve(h, ctx)]
-        target = [a for h in target_heads for a in self._target_actors(h, rule, ctx)]
+        source = _distinct([a for h in source_heads for a in self.actors.resolve(h, ctx)])
+        target = _distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx)])
         source_ids = {(a.start, a.text) for a in source}
         target = [a for a in target if (a.start, a.text) not in source_ids]
         if not target and len(source) > 1 and rule.pos == "VERB" and self.lex.lemma(tok) in self.lex.kind("reciprocal"):
@@ -1083,6 +1083,24 @@ _MEANWHILE = frozenset({"as", "while", "when"})
 
 def _opened_by(clause: Token, words: frozenset[str]) -> bool:
     return any(c.dep_ == "mark" and c.lower_ in words for c in clause.children)
+
+
+def _distinct(actors: list[Actor]) -> list[Actor]:
+    """Actors without repeats: pieces of one name the parser made separate subjects name it once
+    (but "Hungarian and Romanian officials" stay two)."""
+    out: list[Actor] = []
+    for actor in actors:
+        if not any(actor.code == kept.code and _within(actor, kept) for kept in out):
+            out.append(actor)
+    return out
+
+
+def _within(actor: Actor, other: Actor) -> bool:
+    if actor.start is None or other.start is None:
+        return (actor.start, actor.text) == (other.start, other.text)
+    end = actor.end if actor.end is not None else actor.start + len(actor.text)
+    other_end = other.end if other.end is not None else other.start + len(other.text)
+    return other.start <= actor.start and end <= other_end
 
 
 def _rule_rank(rule: TriggerRule) -> tuple[bool, int]:
