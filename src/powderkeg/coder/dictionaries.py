@@ -267,6 +267,8 @@ def name_keys(name: str) -> list[tuple[str, ...]]:
 
 T = TypeVar("T")
 
+_STEM_CACHE_SIZE = 200_000  # entries; a few tens of MB at most
+
 
 class PhraseIndex(Generic[T]):
     """Token-tuple phrases with longest-match lookup and stemmed last words.
@@ -285,6 +287,18 @@ class PhraseIndex(Generic[T]):
         self.max_len = 0
         self.stats = LoadStats()
         self._first: dict[str, int] = {}  # first token -> longest phrase length
+        # stemmed lookups already made: most words of a text are asked for many times, and none
+        # is a stem of any phrase
+        self._stem_cache: dict[tuple[str, ...], T | None] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_stem_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_stem_cache", {})
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -298,6 +312,7 @@ class PhraseIndex(Generic[T]):
 
     def add(self, key: tuple[str, ...], value: T, *, stem: bool = False) -> None:
         """Add a phrase; a later definition of the same key replaces the earlier one."""
+        self._stem_cache.clear()
         old = self.phrases.get(key)
         if old is not None and old is not value:
             self.stats.duplicates += 1
@@ -311,6 +326,14 @@ class PhraseIndex(Generic[T]):
             self._first[key[0]] = len(key)
 
     def _stem_hit(self, window: tuple[str, ...]) -> T | None:
+        if window in self._stem_cache:
+            return self._stem_cache[window]
+        if len(self._stem_cache) >= _STEM_CACHE_SIZE:
+            self._stem_cache.clear()
+        hit = self._stem_cache[window] = self._find_stem(window)
+        return hit
+
+    def _find_stem(self, window: tuple[str, ...]) -> T | None:
         last = window[-1]
         head = window[:-1]
         if self.stem_endings is None:
@@ -356,6 +379,7 @@ class PhraseIndex(Generic[T]):
 
     def merge(self, other: PhraseIndex[T]) -> None:
         """Add ``other``'s phrases; on conflicts ``other`` wins."""
+        self._stem_cache.clear()
         for key, value in other.phrases.items():
             old = self.phrases.get(key)
             if old is not None and old is not value:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from powderkeg.geo import Geoparser
     from powderkeg.geo.resolve import PlaceMention
 from powderkeg.model import Actor, Article, CodingTimeout, Event
+from powderkeg.nlp import doc_text
 
 _VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
 _VIOLENT_CATEGORIES = {"ASSAULT"}
@@ -245,7 +246,8 @@ class Coder:
         self.skipped_sentences = 0
         for sent in sents:
             if deadline is not None and time.monotonic() > deadline:
-                raise CodingTimeout(f"coding stopped at sentence {sent.start_char:,} of {len(doc.text):,} characters")
+                size = len(doc_text(doc))
+                raise CodingTimeout(f"coding stopped at sentence {sent.start_char:,} of {size:,} characters")
             if len(sent) > self.max_sentence_tokens:
                 self.skipped_sentences += 1
                 continue

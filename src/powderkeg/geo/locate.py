@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from powderkeg.geo.resolve import PlaceMention
 from powderkeg.geo.toponyms import noun_classes
 from powderkeg.model import Place
+from powderkeg.nlp import doc_text
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -174,9 +175,9 @@ def _placeable(mention: PlaceMention) -> bool:
     return not mention.is_demonym and not mention.embedded
 
 
-def _line_start(doc: Doc, char: int) -> int:
+def _line_start(text: str, char: int) -> int:
     """Character offset where the line (for extracted text: the paragraph) holding ``char`` starts."""
-    return doc.text.rfind("\n", 0, char) + 1
+    return text.rfind("\n", 0, char) + 1
 
 
 def _where(mention: PlaceMention, others: Sequence[PlaceMention] = ()) -> Place:
@@ -214,9 +215,10 @@ def locate_event(
     sentence = doc[trigger_i].sent
     placeable = [m for m in mentions if _placeable(m)]
     # a line break ends a sentence even where the parser ran a headline into it
-    line_start = _line_start(doc, doc[trigger_i].idx)
-    line_end = doc.text.find("\n", doc[trigger_i].idx)
-    line_end = len(doc.text) if line_end < 0 else line_end
+    text = doc_text(doc)
+    line_start = _line_start(text, doc[trigger_i].idx)
+    line_end = text.find("\n", doc[trigger_i].idx)
+    line_end = len(text) if line_end < 0 else line_end
     in_sentence = [
         m
         for m in placeable

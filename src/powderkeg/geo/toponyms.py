@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from powderkeg.coder.dictionaries import data_dir
 from powderkeg.geo.gazetteer import Gazetteer, GazPlace, data_file, name_key, read_tsv
+from powderkeg.nlp import doc_text
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -593,7 +594,7 @@ class ToponymFinder:
         lower-case word is a place, whatever entity the token sits in."""
         covered = {i for t in found for i in range(t.token_start, t.token_end)}
         out: list[Toponym] = []
-        for match in _HYPHENATED_MODIFIER.finditer(doc.text):
+        for match in _HYPHENATED_MODIFIER.finditer(doc_text(doc)):
             span = doc.char_span(match.start(1), match.end(1), alignment_mode="expand")
             if span is None or span.start in covered:
                 continue
