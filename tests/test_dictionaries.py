@@ -466,3 +466,8 @@ def test_a_stem_lookup_remembered_is_forgotten_when_phrases_are_added() -> None:
     agents.merge(AgentDictionary.parse("SHERIFF [~COP]\n"))
     assert agent(agents, "sheriffs") == "COP"
     assert agent(pickle.loads(pickle.dumps(agents)), "wardens") == "JUD"
+
+
+def test_older_cameo_country_codes_map_to_iso3() -> None:
+    shipped = Countries.load(dic.default_countries_source())
+    assert [shipped.iso3_for_cameo(code) for code in ("JAP", "ITL", "VTN", "PAL")] == ["JPN", "ITA", "VNM", "PSE"]
