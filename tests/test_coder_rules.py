@@ -582,3 +582,9 @@ def test_a_persons_name_the_parser_broke_up_is_still_one_actor(pipeline):
     coded = pipeline.code_text("Barack Obama and Vladimir Putin will meet in Oslo to talk about football")
     countries = {a.country for e in coded.events for a in e.source + e.target}
     assert {"USA", "RUS"} <= countries
+
+
+def test_a_rally_against_planned_arrests_is_a_peaceful_protest(pipeline):
+    text = "Thousands rallied in Chicago on Saturday against the government's plan for mass arrests of migrants."
+    coded = [e for e in events(pipeline, text) if e.type == "PROTEST"]
+    assert coded and coded[0].acled_subtype == "Peaceful protest"

@@ -216,6 +216,7 @@ class Coder:
         self.classifier = classifier
         self.classifier_threshold = classifier_threshold
         self._doc_places: tuple[Doc, list[PlaceMention]] | None = None
+        self._hints: dict[int, set[str]] = {}
         self._place_hint: list[str] = []
         self.verb_defaults = True  # code a dictionary verb by its block's default code when no pattern matched
         self.actors = ActorResolver(
@@ -240,6 +241,7 @@ class Coder:
             ctx.countries.update(counts)
         ctx.sentence_countries = {s.start: mentions.get(s.start, Counter()) for s in doc.sents}
         self._doc_places = None  # the geoparse of this document, made once when first needed
+        self._hints = {}  # ACLED context hints by sentence start, for this document
         self._place_hint = [c for c, _ in ctx.countries.most_common()]
         events: list[Event] = []
         sents = [s for s in doc.sents if s.text.strip()]
@@ -279,27 +281,9 @@ class Coder:
         stones thrown at the police is a violent demonstration."""
         family = {subtype for _, _, subtype in self.lex.demonstration} | {"Peaceful protest"}
         index = {s.start_char: i for i, s in enumerate(sents)}
-        hints: dict[int, set[str]] = {}
 
         def sentence_hints(j: int) -> set[str]:
-            if not 0 <= j < len(sents):
-                return set()
-            if j not in hints:
-                # "demanded the release of demonstrators detained at a rally": what the words
-                # describing people say happened to them is their story, not this event's
-                described = {
-                    d.i
-                    for t in sents[j]
-                    if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t)
-                    for d in t.subtree
-                }
-                words = [t for t in sents[j] if not t.is_punct and t.i not in described]
-                hints[j] = self.lex.contexts([self.lex.lemma(t) for t in words])
-                if "none" in hints[j] and "none" not in self.lex.contexts(
-                    [self.lex.lemma(t) for t in words if not t.ent_type_]
-                ):
-                    hints[j].discard("none")  # "North Korea's Storm Corps" tells no storm
-            return hints[j]
+            return self._sentence_hints(sents[j]) if 0 <= j < len(sents) else set()
 
         for event in events:
             if event.acled_subtype is None or event.sentence_start not in index:
@@ -329,6 +313,33 @@ class Coder:
                     event.acled_type, event.acled_subtype = acled_type, subtype
                     break
 
+    def _sentence_hints(self, sent: Span) -> set[str]:
+        """The ACLED context hints of a sentence's words (acled_context.tsv), once per sentence."""
+        cached = self._hints.get(sent.start)
+        if cached is not None:
+            return cached
+        # "demanded the release of demonstrators detained at a rally": what the words describing
+        # people say happened to them is their story, not this event's
+        described = {
+            d.i for t in sent if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t) for d in t.subtree
+        }
+        # "to protest its plan for mass arrests": what is planned, demanded or threatened has not happened
+        unreal = self.lex.kind("intention") | self.lex.kind("request") | self.lex.kind("threat")
+        described |= {
+            d.i
+            for t in sent
+            if t.pos_ == "NOUN" and self.lex.lemma(t) in unreal
+            for c in t.children
+            if c.dep_ == "prep"
+            for d in c.subtree
+        }
+        words = [t for t in sent if not t.is_punct and t.i not in described]
+        found = self.lex.contexts([self.lex.lemma(t) for t in words])
+        if "none" in found and "none" not in self.lex.contexts([self.lex.lemma(t) for t in words if not t.ent_type_]):
+            found.discard("none")  # "North Korea's Storm Corps" tells no storm
+        self._hints[sent.start] = found
+        return found
+
     def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
         candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
         candidates += self._obligations(sent, ctx)
@@ -340,9 +351,7 @@ class Coder:
                 candidates = [c for c in candidates if c.trigger.i != fallback.trigger.i] + [fallback]
         candidates = self._merge(candidates)
         # ACLED context hints are the sentence's, shared by all its events
-        sentence_contexts = (
-            self.lex.contexts([self.lex.lemma(t) for t in sent if not t.is_punct]) if candidates else set()
-        )
+        sentence_contexts = set(self._sentence_hints(sent)) if candidates else set()
         sentence_dates = [e for e in sent.ents if e.label_ in ("DATE", "TIME")] if candidates else []
         events: list[Event] = []
         seen: set[tuple[object, ...]] = set()
