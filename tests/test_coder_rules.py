@@ -588,3 +588,13 @@ def test_a_rally_against_planned_arrests_is_a_peaceful_protest(pipeline):
     text = "Thousands rallied in Chicago on Saturday against the government's plan for mass arrests of migrants."
     coded = [e for e in events(pipeline, text) if e.type == "PROTEST"]
     assert coded and coded[0].acled_subtype == "Peaceful protest"
+
+
+def test_aid_handed_over_talks_travelled_to_and_a_mediation_mission_undertaken(pipeline):
+    aid = events(pipeline, "Norwegian doctors handed over 300 kg of food to the Red Cross in Aleppo, Syria.")
+    assert any(e.type == "AID" and e.source and e.source[0].country == "NOR" for e in aid)
+    talks = events(pipeline, "Iranian diplomats travelled to Baghdad on Monday for talks on the war in Yemen.")
+    assert any(e.type == "CONSULT" and e.source and e.source[0].country == "IRN" for e in talks)
+    mission = events(pipeline, "The Qatari foreign minister undertook a mediation mission between Sudan and Chad.")
+    [consult] = [e for e in mission if e.type == "CONSULT"]
+    assert consult.source[0].country == "QAT" and {a.country for a in consult.target} == {"SDN", "TCD"}

@@ -695,6 +695,8 @@ class Coder:
         target = _prep_objects(noun, rule.via)
         host = noun
         placed = self._counted_by(noun)
+        if placed.dep_ == "compound" and placed.head.pos_ == "NOUN":
+            placed = placed.head  # "undertook a mediation mission between X and Y": the mission carries it
         if placed is not noun:
             target += _prep_objects(placed, rule.via)
         governor = placed.head
