@@ -598,3 +598,8 @@ def test_aid_handed_over_talks_travelled_to_and_a_mediation_mission_undertaken(p
     mission = events(pipeline, "The Qatari foreign minister undertook a mediation mission between Sudan and Chad.")
     [consult] = [e for e in mission if e.type == "CONSULT"]
     assert consult.source[0].country == "QAT" and {a.country for a in consult.target} == {"SDN", "TCD"}
+
+
+def test_ending_mediation_efforts_ends_mediation(pipeline):
+    coded = events(pipeline, "Egyptian officials ended their mediation efforts between Sudan and Chad on Monday.")
+    assert any(e.type == "SANCTION" and e.source and e.source[0].country == "EGY" for e in coded)

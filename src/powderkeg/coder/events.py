@@ -154,12 +154,14 @@ def _own_words(phrase: Token) -> list[Token]:
 
 def _counted(noun: Token, lemmas: frozenset[str], quantity: frozenset[str]) -> bool:
     """ "a large amount of ammunition", "a batch of weapons", "packages containing explosive
-    devices": the thing counted or contained meets the condition."""
+    devices", "mediation efforts": the thing counted, contained or named meets the condition."""
     if noun.lemma_.lower() not in quantity:
         return False
     held = [o for p in noun.children if p.dep_ == "prep" and p.lower_ in ("of", "with") for o in p.children]
     held += [o for v in noun.children if v.dep_ == "acl" and v.lemma_ in _HOLDING for o in v.children]
-    return any(o.dep_ in ("pobj", "dobj") and o.lemma_.lower() in lemmas for o in held)
+    if any(o.dep_ in ("pobj", "dobj") and o.lemma_.lower() in lemmas for o in held):
+        return True
+    return any(c.dep_ == "compound" and c.lemma_.lower() in lemmas for c in noun.children)  # "mediation efforts"
 
 
 _HOLDING = {"contain", "carry", "hold", "pack", "load"}
