@@ -603,3 +603,9 @@ def test_aid_handed_over_talks_travelled_to_and_a_mediation_mission_undertaken(p
 def test_ending_mediation_efforts_ends_mediation(pipeline):
     coded = events(pipeline, "Egyptian officials ended their mediation efforts between Sudan and Chad on Monday.")
     assert any(e.type == "SANCTION" and e.source and e.source[0].country == "EGY" for e in coded)
+
+
+def test_the_attack_a_strike_retaliates_for_lends_it_no_weapon(pipeline):
+    text = "The US launched 59 missiles at a Syrian airfield on Tuesday in retaliation for a poison gas attack."
+    coded = [e for e in events(pipeline, text) if e.type == "ASSAULT"]
+    assert coded and coded[0].acled_subtype == "Shelling/artillery/missile attack"

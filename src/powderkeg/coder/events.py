@@ -315,6 +315,19 @@ class Coder:
                     event.acled_type, event.acled_subtype = acled_type, subtype
                     break
 
+    def _motives(self, span: Span | Doc) -> set[int]:
+        """Tokens that tell an earlier event as the motive of this one ("in retaliation for a gas
+        attack", "in response to the shelling"): its cause, not part of it."""
+        motive = self.lex.kind("motive")
+        return {
+            d.i
+            for t in span
+            if t.pos_ == "NOUN" and self.lex.lemma(t) in motive
+            for c in t.children
+            if c.dep_ == "prep" and c.lower_ in ("for", "to", "against", "over")
+            for d in c.subtree
+        }
+
     def _sentence_hints(self, sent: Span) -> set[str]:
         """The ACLED context hints of a sentence's words (acled_context.tsv), once per sentence."""
         cached = self._hints.get(sent.start)
@@ -325,6 +338,7 @@ class Coder:
         described = {
             d.i for t in sent if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t) for d in t.subtree
         }
+        described |= self._motives(sent)
         # "to protest its plan for mass arrests": what is planned, demanded or threatened has not happened
         unreal = self.lex.kind("intention") | self.lex.kind("request") | self.lex.kind("threat")
         described |= {
@@ -1039,6 +1053,7 @@ class Coder:
             if c.dep_ in ("dobj", "nsubjpass")
             for t in c.subtree
         }
+        victims |= {i for i in self._motives([doc[i] for i in token_ids]) if i in token_ids}
         words = [
             doc[i]
             for i in token_ids
