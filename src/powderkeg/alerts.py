@@ -7,19 +7,21 @@ The model (``docs/escalation.md`` has the details and the measured error rates):
   estimated from the ``baseline_days`` (56) days before the window, weekday factors and
   over-dispersion from the ``weekday_days`` (112) days before it (or what there is).
 * Over-dispersion: a negative-binomial variance ``mu + phi * mu^2``, ``phi`` by the method of
-  moments around each weekday's mean (degrees of freedom corrected), clamped to
-  ``[dispersion_min, dispersion_max]`` and raised by ``dispersion_margin`` (1) standard errors of
-  that estimate (see :func:`dispersion_se`).
+  moments around each weekday's mean (degrees of freedom corrected), with its standard error (see
+  :func:`dispersion_se`); ``dispersion_margin`` (0) standard errors may be added.
 * Weekday factors: gamma-Poisson posterior means around 1 with a prior worth ``weekday_prior``
   events, normalised to average 1.
 * Expected count: the weekday-adjusted level times the window's weekday factors, at least
   ``min_expected`` per day (a floor for sparse dyads).
 * The window is *surprising* when its count ``Y`` has an upper-tail mid-p value
-  ``P(Y' > Y) + P(Y' = Y) / 2 <= alpha`` under a negative binomial whose dispersion adds the
-  estimation error of the level and of the weekday factors to the days' own (for ``phi`` 0 this is
-  the Poisson-gamma posterior predictive), ``Y >= min_ratio * expected`` and ``Y >= min_count``.
-  Its score is ``-log10`` of that p value. (The mid-p keeps the false-alarm rate of sparse dyads,
-  whose counts are small integers, near that of busy ones instead of far below it.)
+  ``P(Y' > Y) + P(Y' = Y) / 2 <= alpha`` under a predictive distribution: the negative binomial
+  averaged over the estimation error of the expected count (level and weekday factors, a log-normal
+  factor on the mean) and of ``phi`` (normal, one standard error; estimates below 0 reduce the
+  mean's error instead), see :func:`nb_log_mid_p_predictive`; and ``Y >= min_ratio * expected`` and
+  ``Y >= min_count``. Its score is ``-log10`` of that p value. (The averaging keeps the
+  false-alarm rate near its level whatever the dyad's count level and dispersion, so one
+  ``alpha`` fits all; the mid-p keeps the rate of sparse dyads, whose counts are small integers,
+  near that of busy ones instead of far below it.)
 * One alert per escalation: surprising windows ending within ``cooldown_days`` of an alert of the
   same rule are folded into it (also across runs: stored alerts count).
 
@@ -88,6 +90,7 @@ __all__ = [
     "load_rules",
     "dispersion_se",
     "nb_log_mid_p",
+    "nb_log_mid_p_predictive",
     "nb_log_upper_tail",
     "nb_upper_tail",
     "rules_for",
@@ -117,13 +120,13 @@ class Params:
     weekday_days: int = 112
     weekday_prior: float = 10.0
     min_history_days: int = 21
-    alpha: float = 1.5e-3
+    alpha: float = 1.3e-3
     min_ratio: float = 1.5
     min_count: int = 3
     min_expected: float = 0.2
     dispersion_min: float = 0.0
     dispersion_max: float = 5.0
-    dispersion_margin: float = 1.0
+    dispersion_margin: float = 0.0
     cooldown_days: int = 7
     lookback_days: int = 3
     top_events: int = 5
@@ -252,6 +255,61 @@ def nb_log_mid_p(observed: int, mean: float, dispersion: float) -> float:
     return float(np.logaddexp(at, above)) - math.log(2.0)
 
 
+#: Gauss-Hermite nodes (probabilists') per uncertain quantity in :func:`nb_log_mid_p_predictive`.
+PREDICTIVE_NODES = 3
+
+
+def nb_log_mid_p_predictive(
+    observed: int,
+    mean: float,
+    dispersion: float,
+    mean_var: float,
+    dispersion_se: float,
+    nodes: int = PREDICTIVE_NODES,
+    log_cutoff: float = math.inf,
+) -> float:
+    """Natural log of the upper-tail mid-p value (see :func:`nb_log_mid_p`) of a predictive
+    distribution that averages the negative binomial over the uncertainty of its two estimated
+    parameters, by Gauss-Hermite quadrature with ``nodes`` points each:
+
+    * the mean: ``mean`` times a log-normal factor with mean 1 and relative variance ``mean_var``
+      (the estimation error of the level and the weekday factors). A mixture, not a negative
+      binomial whose dispersion adds ``mean_var``: the error of the mean multiplies the days' own
+      gamma noise, and that product has a heavier upper tail than one gamma of the same variance
+      (with the added dispersion the false-alarm rate of over-dispersed dyads was about 1.3 times
+      the nominal one even with a known ``phi``; with the mixture it is the nominal one).
+    * the dispersion: normal around the (unclipped) estimate ``dispersion`` with standard deviation
+      ``dispersion_se``. Averaging the tail over it is, to first order, what keeps the test at its
+      level when ``phi`` is estimated (an underestimated ``phi`` raises the tail far more than an
+      overestimated one lowers it). A node below 0 (under-dispersion, which the negative binomial
+      cannot express) is used as 0 and its deficit taken off the mean's variance: what the data say
+      is the total extra-Poisson variance ``phi + mean_var``, clipped at 0 as a whole. (Clipping
+      ``phi`` at 0 before averaging made the test several times more conservative than its level
+      for Poisson dyads.)
+
+    With ``mean_var`` and ``dispersion_se`` 0 this is :func:`nb_log_mid_p`. The heaviest node pair
+    is summed first; when its term alone is above ``log_cutoff`` that term (a lower bound of the
+    result, so also above the cutoff) is returned without the others.
+    """
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    order = np.argsort(-w)  # heaviest node first
+    x, w = x[order], w[order]
+    phis = dispersion + dispersion_se * x if dispersion_se > 0 else np.array([dispersion])
+    phi_weights = w if dispersion_se > 0 else np.ones(1)
+    logs: list[float] = []
+    for phi, phi_weight in zip(phis, phi_weights, strict=True):
+        var = max(mean_var + min(float(phi), 0.0), 0.0)
+        s2 = math.log1p(var)
+        means = mean * np.exp(math.sqrt(s2) * x - s2 / 2) if var > 0 else np.array([mean])
+        mean_weights = w if var > 0 else np.ones(1)
+        for m, mean_weight in zip(means, mean_weights, strict=True):
+            logs.append(nb_log_mid_p(observed, float(m), max(float(phi), 0.0)) + math.log(phi_weight * mean_weight))
+            if len(logs) == 1 and logs[0] > log_cutoff:
+                return logs[0]
+    return float(np.logaddexp.reduce(logs))
+
+
 def dispersion_se(phi: np.ndarray | float, mean: np.ndarray | float, days: np.ndarray | float) -> np.ndarray:
     """Approximate standard error of the moment estimate ``(s2 - m) / m^2`` of ``phi`` from ``days``
     negative-binomial daily counts with this mean: by the delta method, with the sample variance's
@@ -328,12 +386,13 @@ def scan(counts: Sequence[int] | np.ndarray, first_weekday: int, params: Params,
         mu_sq = (k * raw**2).sum(axis=0)
         spread = (squares[last + 1] - squares[hist]) - mu_sq
         dof = np.maximum(k_all - (k > 0).sum(axis=0), 1.0)
-        phi = np.where(mu_sq > 0, (spread * k_all / dof - s_all) / np.where(mu_sq > 0, mu_sq, 1.0), 0.0)
-        phi = np.clip(phi, params.dispersion_min, params.dispersion_max)
-        # dispersion_margin standard errors up: an underestimated phi gives false alarms, an
-        # overestimated one only a later alert
-        margin = params.dispersion_margin * dispersion_se(phi, floor_mean, k_all)
-        phi = np.minimum(phi + margin, params.dispersion_max)
+        phi_raw = np.where(mu_sq > 0, (spread * k_all / dof - s_all) / np.where(mu_sq > 0, mu_sq, 1.0), 0.0)
+        phi = np.clip(phi_raw, params.dispersion_min, params.dispersion_max)
+        # its standard error, and dispersion_margin of them added (0 by default: the test averages
+        # the tail over the estimate's uncertainty instead, see nb_log_mid_p_predictive)
+        phi_se = dispersion_se(phi, floor_mean, k_all)
+        phi_center = np.minimum(phi_raw + params.dispersion_margin * phi_se, params.dispersion_max)
+        phi = np.clip(phi_center, params.dispersion_min, params.dispersion_max)
         # weekday factors: gamma-Poisson posterior means around 1 with a prior worth weekday_prior
         # events, each weekday's events discounted for over-dispersion; normalised to average 1
         discount = 1.0 / (1.0 + phi * floor_mean)
@@ -353,22 +412,23 @@ def scan(counts: Sequence[int] | np.ndarray, first_weekday: int, params: Params,
         k_window = n_days[:, ends + 1] - n_days[:, ends + 1 - width]
         expected = np.maximum(level * (k_window * factors).sum(axis=0), params.min_expected * width)
         observed = total[ends + 1] - total[ends + 1 - width]
-        # predictive over-dispersion of the window total: the days' own (phi / width), plus the
-        # estimation error of the level and of the window's weekday factors
+        # the window total's over-dispersion is the days' own (phi / width); the expected count's
+        # relative variance is the estimation error of the level and of the window's weekday factors
         level_error = phi / (last + 1 - base) + 1.0 / np.maximum(base_total, 1.0)
         window_factors = (k_window * factors).sum(axis=0)
         factor_error = (k_window**2 * factor_var).sum(axis=0) / np.maximum(window_factors, 1e-9) ** 2
-        window_phi = phi / width + level_error + factor_error
+        mean_var = level_error + factor_error
         gate = (observed >= params.min_count) & (observed >= params.min_ratio * expected)
         log_alpha = math.log(params.alpha)
         for i in np.nonzero(gate)[0]:
-            log_p = nb_log_mid_p(int(observed[i]), float(expected[i]), float(window_phi[i]))
+            o, e = int(observed[i]), float(expected[i])
+            # the estimate itself, unclipped below (see nb_log_mid_p_predictive) unless dispersion_min > 0
+            center = float(phi[i]) if params.dispersion_min > 0 else float(phi_center[i])
+            log_p = nb_log_mid_p_predictive(
+                o, e, center / width, float(mean_var[i]), float(phi_se[i]) / width, log_cutoff=log_alpha
+            )
             if log_p <= log_alpha:
-                signals.append(
-                    Signal(
-                        int(ends[i]), width, int(observed[i]), float(expected[i]), log_p, float(level[i]), float(phi[i])
-                    )  # fmt: skip
-                )
+                signals.append(Signal(int(ends[i]), width, o, e, log_p, float(level[i]), float(phi[i])))
     signals.sort(key=lambda s: (s.end, s.days))
     return signals
 
@@ -678,7 +738,7 @@ def detect(
                         "dispersion": round(signal.dispersion, 3),
                         "baseline_days": p.baseline_days,
                         "alpha": p.alpha,
-                        "test": "negative binomial, upper-tail mid-p",
+                        "test": "predictive negative binomial, upper-tail mid-p",
                     },
                     events=[_event_summary(e) for e in events],
                     created_at=now,
