@@ -315,13 +315,13 @@ class Coder:
                     event.acled_type, event.acled_subtype = acled_type, subtype
                     break
 
-    def _motives(self, span: Span | Doc) -> set[int]:
+    def _motives(self, tokens: Iterable[Token]) -> set[int]:
         """Tokens that tell an earlier event as the motive of this one ("in retaliation for a gas
         attack", "in response to the shelling"): its cause, not part of it."""
         motive = self.lex.kind("motive")
         return {
             d.i
-            for t in span
+            for t in tokens
             if t.pos_ == "NOUN" and self.lex.lemma(t) in motive
             for c in t.children
             if c.dep_ == "prep" and c.lower_ in ("for", "to", "against", "over")
@@ -1053,7 +1053,7 @@ class Coder:
             if c.dep_ in ("dobj", "nsubjpass")
             for t in c.subtree
         }
-        victims |= {i for i in self._motives([doc[i] for i in token_ids]) if i in token_ids}
+        victims |= self._motives(doc[i] for i in token_ids)
         words = [
             doc[i]
             for i in token_ids
