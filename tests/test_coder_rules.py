@@ -609,3 +609,17 @@ def test_the_attack_a_strike_retaliates_for_lends_it_no_weapon(pipeline):
     text = "The US launched 59 missiles at a Syrian airfield on Tuesday in retaliation for a poison gas attack."
     coded = [e for e in events(pipeline, text) if e.type == "ASSAULT"]
     assert coded and coded[0].acled_subtype == "Shelling/artillery/missile attack"
+
+
+def test_a_trigger_file_may_name_a_word_kind_and_an_unknown_kind_is_refused(tmp_path):
+    import pytest
+
+    from powderkeg.coder.lexicon import LexiconError, build_lexicon
+
+    rows = tmp_path / "mine.tsv"
+    rows.write_text("stockpile\tVERB\tholds:@weapon\tCOERCE\tseize\ttheme\tfrom\tbare_ok\n", encoding="utf-8")
+    [rule] = build_lexicon([rows]).rules_for("stockpile", "VERB")
+    assert {"grenade", "ammunition"} <= rule.requires[0].lemmas and "@weapon" not in rule.requires[0].lemmas
+    rows.write_text("stockpile\tVERB\tholds:@nosuchkind\tCOERCE\tseize\ttheme\tfrom\t-\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="nosuchkind"):
+        build_lexicon([rows])

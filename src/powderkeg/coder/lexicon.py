@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -204,12 +204,25 @@ class Lexicon:
         object_role, via = self.category_roles.get(category, ("target", ()))
         return TriggerRule(lemma, "VERB", (), category, mode, object_role, via, frozenset(), source, origin=origin)
 
+    def _expand(self, cond: Condition, rule: TriggerRule) -> Condition:
+        named = {w for w in cond.lemmas if w.startswith("@")}
+        if not named:
+            return cond
+        lemmas = set(cond.lemmas - named)
+        for name in named:
+            if name[1:] not in self.words:
+                raise LexiconError(f"{rule.source}: no kind {name[1:]!r} in lexicon.tsv for {name}")
+            lemmas |= self.words[name[1:]]
+        return replace(cond, lemmas=frozenset(lemmas))
+
     def rules_for(self, lemma: str, pos: str) -> list[TriggerRule]:
         return self.triggers.get((lemma, pos), [])
 
     def add_triggers(self, rules: Iterable[TriggerRule]) -> None:
-        """Add rules; one with the same lemma, pos and conditions as an existing rule replaces it."""
+        """Add rules; one with the same lemma, pos and conditions as an existing rule replaces it.
+        A condition's ``@kind`` stands for the words of that kind (load the words first)."""
         for rule in rules:
+            rule = replace(rule, requires=tuple(self._expand(c, rule) for c in rule.requires))
             bucket = self.triggers.setdefault((rule.lemma, rule.pos), [])
             bucket[:] = [r for r in bucket if r.requires != rule.requires]
             bucket.append(rule)
@@ -218,11 +231,6 @@ class Lexicon:
 
 def build_lexicon(extra_trigger_files: Iterable[str | Path] = ()) -> Lexicon:
     lex = Lexicon()
-    lex.add_triggers(parse_triggers(_data_text("triggers.tsv"), "triggers.tsv"))
-    for path in extra_trigger_files:
-        p = Path(path)
-        lex.add_triggers(parse_triggers(p.read_text(encoding="utf-8"), str(p)))
-
     modes: dict[str, dict[str, str]] = defaultdict(dict)
     for where, cells in _rows(_data_text("modes.tsv"), "modes.tsv"):
         if len(cells) != 3:
@@ -236,6 +244,11 @@ def build_lexicon(extra_trigger_files: Iterable[str | Path] = ()) -> Lexicon:
             raise LexiconError(f"{where}: expected kind, lemma")
         words[cells[0]].add(cells[1].lower())
     lex.words = {k: frozenset(v) for k, v in words.items()}
+
+    lex.add_triggers(parse_triggers(_data_text("triggers.tsv"), "triggers.tsv"))
+    for path in extra_trigger_files:
+        p = Path(path)
+        lex.add_triggers(parse_triggers(p.read_text(encoding="utf-8"), str(p)))
 
     casualty: dict[str, set[str]] = defaultdict(set)
     for where, cells in _rows(_data_text("casualties.tsv"), "casualties.tsv"):
