@@ -375,6 +375,37 @@ def test_a_claim_that_another_attacked_is_an_accusation(pipeline):
     assert not any(e.type == "ACCUSE" for e in own)
 
 
+def accusations(pipeline, text):
+    return [
+        ({a.country for a in e.source}, {(a.country, a.sector) for a in e.target})
+        for e in events(pipeline, text)
+        if e.type == "ACCUSE"
+    ]
+
+
+def test_a_party_telling_of_an_attack_by_others_accuses_them(pipeline):
+    told = "Armenia said Azerbaijani troops shelled a village near the border on Sunday."
+    assert accusations(pipeline, told) == [({"ARM"}, {("AZE", "MIL")})]
+    assert any(e.type == "ASSAULT" for e in events(pipeline, told))
+    from_abroad = "Greece said a rocket was fired at its patrol boat from Turkey."
+    assert [target for _, target in accusations(pipeline, from_abroad)] == [{("TUR", "UAF")}]
+    # a named organisation telling of a state's forces accuses them, and an armed group is not a
+    # state's own side
+    assert accusations(pipeline, "Amnesty International said Ethiopian soldiers beat detainees.")
+    assert accusations(pipeline, "Kenya said gunmen killed four farmers in Lamu.") == [({"KEN"}, {("KEN", "UAF")})]
+
+
+def test_reporting_an_attack_is_not_an_accusation(pipeline):
+    for text in (
+        "Police said gunmen killed four farmers in Lamu.",  # a source, not a party, by name
+        "The Kenyan army said its soldiers killed five militants.",  # its own side
+        "Kenya said a bomb killed four people in Lamu.",  # an attacker nobody named, at home
+        "Reuters reported that rebels attacked the town of Goma.",  # the news media
+        "Russia said Sudan must return a helicopter that was seized by Sudanese troops.",  # a relative clause
+    ):
+        assert accusations(pipeline, text) == [], text
+
+
 def test_seeking_to_cooperate_is_an_intent_to_cooperate(pipeline):
     coded = events(pipeline, "Brazil and the United States are seeking to deepen their partnership in energy.")
     assert any(e.type == "AGREE" for e in coded)
@@ -623,3 +654,39 @@ def test_a_trigger_file_may_name_a_word_kind_and_an_unknown_kind_is_refused(tmp_
     rows.write_text("stockpile\tVERB\tholds:@nosuchkind\tCOERCE\tseize\ttheme\tfrom\t-\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="nosuchkind"):
         build_lexicon([rows])
+
+
+def test_a_trigger_file_category_must_be_plover_or_a_blocking_dash(tmp_path):
+    import pytest
+
+    from powderkeg.coder.lexicon import LexiconError, build_lexicon
+
+    rows = tmp_path / "mine.tsv"
+    rows.write_text("storm\tVERB\t-\tASSUALT\t-\ttarget\t-\t-\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"mine\.tsv:1: category must be a PLOVER category"):
+        build_lexicon([rows])
+    rows.write_text("storm\tVERB\tdobj:stage\t-\t-\ttheme\t-\t-\n", encoding="utf-8")
+    [rule] = build_lexicon([rows]).rules_for("storm", "VERB")[:1]
+    assert rule.blocks
+
+
+def test_denying_an_accusation_is_no_event(pipeline):
+    for text in (
+        "Serbia rejected the allegations on Tuesday.",
+        "Serbia dismissed as baseless accusations by Albania that it had armed the militia.",
+        "Serbia accused Albania of spreading false accusations about the election.",
+    ):
+        assert events(pipeline, text) == [], text
+    # what the denied allegation tells is not told as having happened
+    denied = events(pipeline, "Serbia denied allegations that its police beat protesters in Novi Sad.")
+    assert not any(e.type == "ASSAULT" for e in denied)
+    # rejecting anything else is still a rejection, and a clause joined to a denial is its own event
+    assert any(e.type == "REJECT" for e in events(pipeline, "Serbia rejected a proposal by Croatia for new talks."))
+    joined = events(pipeline, "Serbia rejected the allegations and shelled the border village.")
+    assert any(e.type == "ASSAULT" for e in joined)
+
+
+def test_the_one_accused_of_an_act_is_its_actor(pipeline):
+    coded = events(pipeline, "Kosovo accused Serbia of shelling the village of Banjska.")
+    [attack] = [e for e in coded if e.type == "ASSAULT"]
+    assert {a.country for a in attack.source} == {"SRB"}

@@ -42,6 +42,10 @@ _RIOT_MEANS = {None, "primitive", "beat", "destroy"}
 _OTHER_CLAUSES = {"relcl", "parataxis", "conj"}
 _FALLBACK_VIA = ("to", "into", "against", "on", "at", "for", "with", "from")
 _MAJORITY_WORDS = {"majority", "dominated", "populated", "minority", "inhabited"}
+# acts that, told by a party about someone else, accuse them; and the sectors of those who only report
+_REPORTED_HOSTILE = frozenset({"ASSAULT", "COERCE"})
+_REPORTING_SECTORS = frozenset({"MED"})
+_STATE_SECTORS = frozenset({"GOV", "MIL", "COP", "SPY", "JUD", "LEG"})
 _ATTACHED_VIA = ("of", "by", "for", "to", "from", "against", "with", "on")
 
 
@@ -120,6 +124,8 @@ def _condition_holds(tok: Token, cond: Condition, quantity: frozenset[str] = fro
         for c in tok.children:
             if c.dep_ in ("prep", "agent") and c.lower_ == cond.dep:  # a passive's "by" is its agent
                 objects = [o for o in c.children if o.dep_ in ("pobj", "pcomp")]
+                # "of making false accusations": a gerund's object is what the preposition is about
+                objects += [d for o in objects if o.dep_ == "pcomp" for d in o.children if d.dep_ == "dobj"]
                 if "*" in cond.lemmas or any(o.lemma_.lower() in cond.lemmas for o in objects):
                     return True
         return False
@@ -379,11 +385,21 @@ class Coder:
             if key not in seen:  # "agreed to provide aid" and "agreed" give one AGREE
                 seen.add(key)
                 events.append(event)
+        for cand in self._reported_attacks(sent, events, ctx):
+            event = self._finish(cand, sent, ctx, article, sentence_contexts, sentence_dates)
+            if event is not None:
+                events.append(event)
         return events
 
     # -- triggers ---------------------------------------------------------------------------
 
     def match_rule(self, tok: Token) -> TriggerRule | None:
+        """The triggers.tsv rule that codes this token, if any."""
+        row = self._trigger_row(tok)
+        return None if row is None or row.blocks else row
+
+    def _trigger_row(self, tok: Token) -> TriggerRule | None:
+        """The most specific triggers.tsv row whose conditions hold here (it may be a blocking one)."""
         pos = _pos_of(tok)
         if pos is None:
             return None
@@ -401,12 +417,14 @@ class Coder:
     def choose_rule(self, tok: Token) -> tuple[TriggerRule | None, str | None]:
         """The rule for a token, and the CAMEO code a verb pattern gave it.
 
-        A row of triggers.tsv with conditions wins; a null pattern ("---") of the CAMEO verb
+        A row of triggers.tsv with conditions wins (a "-" row blocks coding); a null pattern ("---") of the CAMEO verb
         dictionary blocks coding; a bare triggers.tsv row wins over the dictionary (taking its CAMEO
         code when both agree on the category); then a matching dictionary pattern; then the
         dictionary's default code for the verb.
         """
-        own = self.match_rule(tok)
+        own = self._trigger_row(tok)
+        if own is not None and own.blocks:
+            return None, None  # a "-" row: no event here
         if own is not None and own.requires:
             return own, None
         found: VerbMatch | None = self.verbs.match(tok) if self.verbs is not None and tok.pos_ == "VERB" else None
@@ -462,7 +480,7 @@ class Coder:
         clause tells of an act by someone else (the act itself stays coded, as reported)."""
         out: list[Candidate] = []
         for tok in sent:
-            if tok.pos_ != "VERB" or self.lex.lemma(tok) not in self.lex.kind("allegation"):
+            if tok.pos_ != "VERB" or self.lex.lemma(tok) not in self.lex.kind("allegation") or self._denied(tok):
                 continue
             for clause in _children(tok, ["ccomp"]):
                 if not any(self.match_rule(t) or (self.verbs and t.pos_ == "VERB" and self.verbs.match(t))
@@ -479,12 +497,49 @@ class Coder:
                 out.append(Candidate(tok, rule, tok, source, target, "allege", {t.i for t in tok.subtree}))
         return out
 
+    def _reported_attacks(self, sent: Span, events: list[Event], ctx: ArticleContext) -> list[Candidate]:
+        """ "Israel said a mortar was fired at it from Gaza" is also Israel's ACCUSE of the attackers:
+        a party named by its name (a state, an organisation, a person) that tells of violence or
+        coercion by someone else accuses them. Sources who only report ("police said", "witnesses
+        said", news media) accuse no one, and a party telling of its own side's acts accuses no one."""
+        out: list[Candidate] = []
+        reported = [e for e in events if e.type in _REPORTED_HOSTILE and e.actual and e.source]
+        if not reported:
+            return out
+        speech, allegation = self.lex.kind("speech"), self.lex.kind("allegation")
+        for tok in sent:
+            lemma = self.lex.lemma(tok)
+            if tok.pos_ != "VERB" or lemma not in speech or lemma in allegation or self._denied(tok):
+                continue
+            speakers = [h for h in self._subject(tok) if h.pos_ == "PROPN"]
+            source = [a for a in _distinct([a for h in speakers for a in self.actors.resolve(h, ctx)])
+                      if (a.country or a.org) and a.sector not in _REPORTING_SECTORS]  # fmt: skip
+            if not source:
+                continue
+            for clause in _children(tok, ["ccomp"]):
+                # the acts the clause tells, not those of a relative clause in it ("must return
+                # the helicopter that was captured by ...")
+                told = {t.idx for t in clause.subtree if not _in_relative_clause(t, clause)}
+                accused = _distinct([
+                    a for e in reported if e.trigger_start in told
+                    for a in e.source if _accusable(a, source)
+                ])  # fmt: skip
+                if accused:
+                    rule = self.lex.rule_for_cameo(
+                        lemma, "ACCUSE", "allege", "lexicon.tsv:speech (tells of an attack)", origin="grammar"
+                    )
+                    tokens = {t.i for t in clause.subtree} | {tok.i}
+                    out.append(Candidate(tok, rule, tok, source, accused, "allege", tokens))
+        return out
+
     def _model_candidate(self, sent: Span, ctx: ArticleContext) -> Candidate | None:
         """When no pattern fired: the sentence classifier's category for the main verb's clause,
         if it is confident, with the actors the dependency structure gives."""
         root = sent.root
         if root.pos_ != "VERB" or self.classifier is None:
             return None
+        if (row := self._trigger_row(root)) is not None and row.blocks:
+            return None  # the sentence's verb is known to code no event here
         category, probability = self.classifier.predict(sent)[0]
         if probability < self.classifier_threshold:
             return None
@@ -509,7 +564,7 @@ class Coder:
 
     def _candidate(self, tok: Token, ctx: ArticleContext) -> Candidate | None:
         rule, cameo = self.choose_rule(tok)
-        if rule is None or self._modifier_only(tok):
+        if rule is None or self._modifier_only(tok) or self._denied(tok):
             return None
         if (
             tok.tag_ == "VBN"
@@ -548,9 +603,26 @@ class Coder:
         cand.asserted = self._asserted_occurrence(tok)
         return cand
 
+    def _denied(self, tok: Token) -> bool:
+        """Whether ``tok`` lies in what a denial rejects ("denied allegations that it shelled the
+        plant", "rejected the accusations"): a "-" row of triggers.tsv blocks its governing verb, and
+        the word is in that verb's object, not in a clause joined to it."""
+        below = tok
+        for verb in tok.ancestors:
+            if below.dep_ not in ("dobj", "prep", "pobj", "pcomp", "acl", "ccomp"):
+                return False
+            if verb.pos_ == "VERB" and (row := self._trigger_row(verb)) is not None and row.blocks:
+                return True
+            below = verb
+        return False
+
     def _names_agents(self, noun: Token) -> bool:
         """Whether a noun is an agent word of the dictionaries ("police", "demonstrators")."""
         return noun.pos_ == "NOUN" and self.actors.dicts.agents.match([noun.lower_], 0) is not None
+
+    def _names_party(self, tok: Token) -> bool:
+        """Whether a word names someone who can act: a name, a people or country, or an agent word."""
+        return tok.pos_ == "PROPN" or tok.ent_type_ in ("NORP", "GPE", "ORG", "PERSON") or self._names_agents(tok)
 
     def _describes_people(self, participle: Token) -> bool:
         """Whether a participle describes people ("protesters arrested last week"): its head, or the
@@ -623,6 +695,11 @@ class Coder:
                 return _children(head, ["nsubjpass"])
             if head.pos_ in ("VERB", "AUX"):
                 return self._subject(head, depth + 1)
+            if verb.dep_ == "pcomp" and head.lower_ in ("of", "for", "from") and head.head.pos_ == "VERB":
+                # "accused Russia of shelling", "stopped the rebels from entering": the object does it
+                named = [o for o in _children(head.head, ["dobj"]) if self._names_party(o)]
+                if named:
+                    return named
             if head.dep_ == "pcomp" or head.pos_ in ("ADP", "ADJ", "ADV"):
                 # "X is about to restore ...", "X is ready to send ...": up through the adjective
                 return self._subject(head.head, depth + 1) if head.head.i != head.i else []
@@ -1131,6 +1208,42 @@ def _within(actor: Actor, other: Actor) -> bool:
     end = actor.end if actor.end is not None else actor.start + len(actor.text)
     other_end = other.end if other.end is not None else other.start + len(other.text)
     return other.start <= actor.start and end <= other_end
+
+
+def _in_relative_clause(tok: Token, clause: Token) -> bool:
+    """Whether ``tok`` lies in a relative or participle clause below ``clause``."""
+    while tok.i != clause.i and tok.head.i != tok.i:
+        if tok.dep_ in ("relcl", "acl"):
+            return True
+        tok = tok.head
+    return False
+
+
+def _accusable(actor: Actor, speakers: list[Actor]) -> bool:
+    """Whether the speakers, telling of ``actor``'s violence, accuse it: not their own side, and an
+    attacker nobody named (ACLED's "unidentified armed group") only when it came from elsewhere."""
+    if any(_same_side(actor, s) for s in speakers):
+        return False
+    return not actor.assumed or all(actor.country != s.country for s in speakers)
+
+
+def _same_side(actor: Actor, speaker: Actor) -> bool:
+    """Whether ``actor`` acts for ``speaker``: the same organisation; for a state, its government,
+    forces, police and courts (not the armed groups or civilians of its country); for anyone else,
+    the same sector of the same country."""
+    if speaker.org or actor.org:
+        return actor.org == speaker.org
+    if actor.country != speaker.country:
+        return False
+    if _state_sectors(speaker.sector):
+        return _state_sectors(actor.sector)
+    return actor.sector == speaker.sector
+
+
+def _state_sectors(sector: str | None) -> bool:
+    """A country's state, or an agency of it: no sector, or only state ones ("GOVMIL")."""
+    parts = [sector[i : i + 3] for i in range(0, len(sector or ""), 3)]
+    return all(p in _STATE_SECTORS for p in parts)
 
 
 def _rule_rank(rule: TriggerRule) -> tuple[bool, int]:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from spacy.tokens import Token
 
+from powderkeg.coder.taxonomy import PLOVER_CATEGORIES
+
 
 def _deinflect(word: str) -> list[str]:
     out = [word]
@@ -55,6 +57,12 @@ class TriggerRule:
     flags: frozenset[str]
     source: str  # "file:line", for transparency
     origin: str = "pattern"  # "pattern" (triggers.tsv), "verbs" or "verbs-default" (the CAMEO verb dictionary)
+
+    @property
+    def blocks(self) -> bool:
+        """A row whose category is "-": in this context the word is no event (a CAMEO statement
+        PLOVER drops, like denying an accusation)."""
+        return self.category == "-"
 
     @property
     def name(self) -> str:
@@ -101,6 +109,8 @@ def parse_triggers(text: str, origin: str) -> list[TriggerRule]:
             raise LexiconError(f"{where}: pos must be VERB or NOUN, not {pos!r}")
         if object_role not in ("target", "theme"):
             raise LexiconError(f"{where}: object must be target or theme, not {object_role!r}")
+        if category != "-" and category.upper() not in PLOVER_CATEGORIES:
+            raise LexiconError(f"{where}: category must be a PLOVER category or - (no event), not {category!r}")
         conditions = tuple(parse_condition(c.strip(), where) for c in requires.split(",") if _none(c.strip()))
         rules.append(
             TriggerRule(
