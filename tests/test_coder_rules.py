@@ -690,3 +690,10 @@ def test_the_one_accused_of_an_act_is_its_actor(pipeline):
     coded = events(pipeline, "Kosovo accused Serbia of shelling the village of Banjska.")
     [attack] = [e for e in coded if e.type == "ASSAULT"]
     assert {a.country for a in attack.source} == {"SRB"}
+
+
+def test_army_machines_and_elders_are_actors(pipeline):
+    coded = events(pipeline, "Turkish army bulldozers demolished houses in the village of Afrin on Friday.")
+    assert any({(a.country, a.sector) for a in e.source} == {("TUR", "MIL")} for e in coded)
+    coded = events(pipeline, "Tribal elders in Yemen demanded the release of the detained journalists.")
+    assert any(e.type == "REQUEST" and {a.sector for a in e.source} == {"CVL"} for e in coded)
