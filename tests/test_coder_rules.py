@@ -697,3 +697,12 @@ def test_army_machines_and_elders_are_actors(pipeline):
     assert any({(a.country, a.sector) for a in e.source} == {("TUR", "MIL")} for e in coded)
     coded = events(pipeline, "Tribal elders in Yemen demanded the release of the detained journalists.")
     assert any(e.type == "REQUEST" and {a.sector for a in e.source} == {"CVL"} for e in coded)
+
+
+def test_the_attack_told_after_a_chemical_payload_is_a_chemical_attack(pipeline):
+    text = (
+        "Inspectors said chlorine gas was probably used in an assault on the town of Saraqib. "
+        "The attack happened on the morning of 4 February."
+    )
+    coded = [e for e in events(pipeline, text) if e.type == "ASSAULT"]
+    assert coded and all(e.acled_subtype == "Chemical weapon" for e in coded)

@@ -298,8 +298,11 @@ class Coder:
                 continue
             i = index[event.sentence_start]
             around = sentence_hints(i - 1) | sentence_hints(i) | sentence_hints(i + 1)
-            if event.acled_subtype in _DELIVERY_SUBTYPES and "cbrn" in sentence_hints(i + 1):
-                # "rebels fired shells into the city. Residents suspect the shells contained gas"
+            if (event.acled_subtype in _DELIVERY_SUBTYPES and "cbrn" in sentence_hints(i + 1)) or (
+                "cbrn" in sentence_hints(i - 1) and self._told_before(event, sents[i])
+            ):
+                # "rebels fired shells into the city. Residents suspect the shells contained gas";
+                # "sarin was likely used in an attack on the village. The attack took place at dawn"
                 event.acled_type, event.acled_subtype = "Explosions/Remote violence", "Chemical weapon"
                 continue
             if event.mode == "obstruct":
@@ -320,6 +323,17 @@ class Coder:
                 if hint in around:
                     event.acled_type, event.acled_subtype = acled_type, subtype
                     break
+
+    @staticmethod
+    def _told_before(event: Event, sent: Span) -> bool:
+        """Whether the event's trigger is a noun that refers back to an event the story has told
+        ("the attack", "this strike"), so what the previous sentence says of it holds."""
+        trigger = next((t for t in sent if t.idx == event.trigger_start), None)
+        return (
+            trigger is not None
+            and trigger.pos_ == "NOUN"
+            and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in trigger.children)
+        )
 
     def _motives(self, tokens: Iterable[Token]) -> set[int]:
         """Tokens that tell an earlier event as the motive of this one ("in retaliation for a gas
