@@ -706,3 +706,21 @@ def test_the_attack_told_after_a_chemical_payload_is_a_chemical_attack(pipeline)
     )
     coded = [e for e in events(pipeline, text) if e.type == "ASSAULT"]
     assert coded and all(e.acled_subtype == "Chemical weapon" for e in coded)
+
+
+def test_territory_taken_after_the_other_side_withdrew_changed_hands_without_a_fight(pipeline):
+    text = "Rebels recaptured the town of Kidal on Sunday after government troops pulled out of it."
+    assert acled(pipeline, text) == "Non-violent transfer of territory"
+    fought = "Rebels recaptured the town of Kidal on Sunday after heavy fighting with government troops."
+    assert acled(pipeline, fought) == "Non-state actor overtakes territory"
+
+
+def test_an_acled_rule_may_need_several_hints_at_once():
+    from powderkeg.coder import taxonomy
+
+    assert taxonomy.acled_for("ASSAULT", None, source_role="nonstate", context={"territory"})[1] == (
+        "Non-state actor overtakes territory"
+    )
+    both = taxonomy.acled_for("ASSAULT", None, source_role="nonstate", context={"territory", "withdrawn"})
+    assert both[1] == "Non-violent transfer of territory"
+    assert taxonomy.acled_for("ASSAULT", None, source_role="nonstate", context={"withdrawn"})[1] != both[1]

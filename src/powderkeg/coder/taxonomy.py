@@ -609,13 +609,15 @@ def acled_for(
     for rule in _tables().acled.get(cat, ()):
         if rule.mode and rule.mode != m:
             continue
-        if rule.context and rule.context not in ctx:
+        needed = rule.context.split("+") if rule.context else []
+        if not all(c in ctx for c in needed):
             continue
         s = _sector_score(rule.source, src)
         g = _sector_score(rule.target, tgt)
         if s is None or g is None:
             continue
-        rank = ((2 if rule.context in first else 1) if rule.context else 0, 1 if rule.mode else 0, s + g)
+        matched = (2 if any(c in first for c in needed) else 1) if needed else 0
+        rank = (matched, len(needed), 1 if rule.mode else 0, s + g)
         if best is None or rank > best:  # strictly better: earlier rows win ties
             best, found = rank, (rule.acled_type, rule.acled_subtype)
     return found
