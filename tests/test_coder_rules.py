@@ -724,3 +724,8 @@ def test_an_acled_rule_may_need_several_hints_at_once():
     both = taxonomy.acled_for("ASSAULT", None, source_role="nonstate", context={"territory", "withdrawn"})
     assert both[1] == "Non-violent transfer of territory"
     assert taxonomy.acled_for("ASSAULT", None, source_role="nonstate", context={"withdrawn"})[1] != both[1]
+
+
+def test_weapons_named_as_the_target_are_no_weapon_used(pipeline):
+    text = "Two warships fired cruise missiles on Friday, targeting what officials said were chemical weapons depots near Homs."
+    assert acled(pipeline, text) == "Shelling/artillery/missile attack"

@@ -335,6 +335,19 @@ class Coder:
             and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in trigger.children)
         )
 
+    def _harmed(self, tokens: Iterable[Token]) -> set[int]:
+        """Tokens naming what a verb of damage hits ("destroying several helicopters", "targeting
+        what officials said were chemical weapons facilities"): a target, not a weapon."""
+        damaging = self.lex.kind("damage")
+        return {
+            d.i
+            for t in tokens
+            if self.lex.lemma(t) in damaging
+            for c in t.children
+            if c.dep_ in ("dobj", "nsubjpass", "ccomp")
+            for d in c.subtree
+        }
+
     def _motives(self, tokens: Iterable[Token]) -> set[int]:
         """Tokens that tell an earlier event as the motive of this one ("in retaliation for a gas
         attack", "in response to the shelling"): its cause, not part of it."""
@@ -358,7 +371,7 @@ class Coder:
         described = {
             d.i for t in sent if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t) for d in t.subtree
         }
-        described |= self._motives(sent)
+        described |= self._motives(sent) | self._harmed(sent)
         # "to protest its plan for mass arrests": what is planned, demanded or threatened has not happened
         unreal = self.lex.kind("intention") | self.lex.kind("request") | self.lex.kind("threat")
         described |= {
@@ -1135,16 +1148,7 @@ class Coder:
         if not table:
             return None
         # "anti-aircraft guns" are no aircraft; "destroying several helicopters" names a target, not a weapon
-        damaging = self.lex.kind("damage")
-        victims = {
-            t.i
-            for i in token_ids
-            if self.lex.lemma(doc[i]) in damaging
-            for c in doc[i].children
-            if c.dep_ in ("dobj", "nsubjpass")
-            for t in c.subtree
-        }
-        victims |= self._motives(doc[i] for i in token_ids)
+        victims = self._harmed(doc[i] for i in token_ids) | self._motives(doc[i] for i in token_ids)
         words = [
             doc[i]
             for i in token_ids
