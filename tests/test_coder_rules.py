@@ -727,5 +727,17 @@ def test_an_acled_rule_may_need_several_hints_at_once():
 
 
 def test_weapons_named_as_the_target_are_no_weapon_used(pipeline):
-    text = "Two warships fired cruise missiles on Friday, targeting what officials said were chemical weapons depots near Homs."
+    text = (
+        "Two warships fired cruise missiles on Friday, targeting what officials said were chemical weapons "
+        "depots near Homs."
+    )
     assert acled(pipeline, text) == "Shelling/artillery/missile attack"
+
+
+def test_people_captured_are_arrested_or_abducted_not_territory_taken(pipeline):
+    assert acled(pipeline, "Congolese troops captured a rebel commander near Goma on Monday.") == "Arrests"
+    taken = "M23 rebels captured three soldiers near Rutshuru on Monday."
+    assert acled(pipeline, taken) == "Abduction/forced disappearance"
+    assert acled(pipeline, "M23 rebels captured the town of Rutshuru on Monday.") == (
+        "Non-state actor overtakes territory"
+    )

@@ -342,7 +342,7 @@ class Coder:
         return {
             d.i
             for t in tokens
-            if self.lex.lemma(t) in damaging
+            if t.pos_ in ("VERB", "ADP", "ADV", "PART") and self.lex.lemma(t) in damaging
             for c in t.children
             if c.dep_ in ("dobj", "nsubjpass", "ccomp")
             for d in c.subtree
@@ -372,6 +372,14 @@ class Coder:
             d.i for t in sent if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t) for d in t.subtree
         }
         described |= self._motives(sent) | self._harmed(sent)
+        # "captured a senior commander": people taken, no territory
+        captive = self.lex.kind("captive")
+        described |= {
+            t.i
+            for t in sent
+            if t.pos_ == "VERB"
+            and any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in captive for c in t.children)
+        }
         # "to protest its plan for mass arrests": what is planned, demanded or threatened has not happened
         unreal = self.lex.kind("intention") | self.lex.kind("request") | self.lex.kind("threat")
         described |= {
