@@ -741,3 +741,9 @@ def test_people_captured_are_arrested_or_abducted_not_territory_taken(pipeline):
     assert acled(pipeline, "M23 rebels captured the town of Rutshuru on Monday.") == (
         "Non-state actor overtakes territory"
     )
+
+
+def test_the_verb_dictionary_is_less_sure_than_own_patterns(pipeline):
+    coded = events(pipeline, "Soldiers entered the village of Kajo Keji on Sunday and raped four women.")
+    by_rule = {e.rule.split(":")[0]: e for e in coded}
+    assert by_rule["verbs"].confidence < by_rule["pattern"].confidence

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from powderkeg.coder.dates import is_historical, resolve
+from powderkeg.coder.dates import is_historical, long_ago, resolve
 
 SATURDAY = date(2022, 12, 17)
 
@@ -55,3 +55,11 @@ def test_historical():
     assert not is_historical(date(2022, 12, 15), SATURDAY, "day")
     assert is_historical(date(2020, 6, 1), SATURDAY, "month")
     assert not is_historical(date(2008, 1, 1), None, "year")
+
+
+def test_years_ago_is_background_even_without_a_publication_date(pipeline):
+    assert long_ago("18 years ago") and long_ago("several years ago") and long_ago("decades ago")
+    assert not long_ago("a year ago") and not long_ago("two days ago") and not long_ago("in 2008")
+    text = "Angola paid compensation to the farmers whose land its army seized twenty years ago."
+    coded = pipeline.code_text(text).events
+    assert [e.historical for e in coded if e.type == "COERCE" or e.rule.startswith("pattern:seize")] == [True]

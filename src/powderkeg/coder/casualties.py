@@ -7,14 +7,10 @@ import re
 
 from spacy.tokens import Token
 
+from powderkeg.coder.dates import NUMBER_WORDS_EXACT
 from powderkeg.coder.lexicon import Lexicon
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "hundred": 100, "a": 1, "an": 1,
-}  # fmt: skip
+_NUMBER_WORDS = {**NUMBER_WORDS_EXACT, "hundred": 100}
 _DIGITS = re.compile(r"^\d{1,3}(,\d{3})*$|^\d+$")
 
 

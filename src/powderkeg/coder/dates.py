@@ -46,10 +46,14 @@ WEEKDAYS = {
     )
     for name in names
 }
-NUMBER_WORDS = {
+# number words that name an exact number (casualty counts use them too)
+NUMBER_WORDS_EXACT = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "several": 3, "few": 3, "a few": 3,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50,
 }  # fmt: skip
+NUMBER_WORDS = {**NUMBER_WORDS_EXACT, "several": 3, "few": 3, "a few": 3}
 
 Resolved = tuple[date, str]
 
@@ -63,7 +67,7 @@ _MONTH = re.compile(rf"\b({_MONTH_RE})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _AGO = re.compile(
-    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|few)\s+(day|week|month|year)s?\s+ago\b"
+    r"\b(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+(day|week|month|year)s?\s+ago\b"
 )
 _WEEKDAY = re.compile(r"\b(" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\b")
 
@@ -158,6 +162,19 @@ def resolve(expression: str, published: date | None) -> Resolved | None:
         year = published.year if month <= published.month else published.year - 1
         return date(year, month, 1), "month"
     return None
+
+
+def long_ago(expression: str) -> bool:
+    """Whether an expression tells a time years back by its words alone ("18 years ago",
+    "decades ago"): background even in a text without a publication date."""
+    text = expression.lower()
+    if "decades ago" in text:
+        return True
+    m = _AGO.search(text)
+    if m is None or m[2] != "year":
+        return False
+    count = int(m[1]) if m[1].isdigit() else NUMBER_WORDS.get(m[1], 1)
+    return count >= 2 or m[1] == "several"
 
 
 def is_historical(resolved: date, published: date | None, precision: str) -> bool:

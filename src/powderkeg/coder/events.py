@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span, Token
 from powderkeg.coder import taxonomy
 from powderkeg.coder.actors import NOT_PLACES, ActorResolver, ArticleContext
 from powderkeg.coder.casualties import casualties
-from powderkeg.coder.dates import is_historical, resolve
+from powderkeg.coder.dates import is_historical, long_ago, resolve
 from powderkeg.coder.dictionaries import Dictionaries
 from powderkeg.coder.lexicon import Condition, Lexicon, TriggerRule
 from powderkeg.coder.modality import Modality, modality
@@ -1173,7 +1173,7 @@ class Coder:
         chain = [cand.trigger, *cand.trigger.ancestors]
         if cand.host.i != cand.trigger.i:
             chain += [cand.host, *cand.host.ancestors]
-        best: tuple[int, date, str, bool] | None = None
+        best: tuple[int, date | None, str | None, bool] | None = None
         for ent in dates:
             attach = ent.root
             while attach.pos_ not in ("VERB", "AUX", "NOUN") or attach.i in range(ent.start, ent.end):
@@ -1184,6 +1184,9 @@ class Coder:
                 continue
             rank = chain.index(attach)
             resolved = resolve(ent.text, published)
+            if resolved is None and published is None and long_ago(ent.text) and (best is None or rank < best[0]):
+                best = (rank, None, None, True)  # "18 years ago" in an undated text: background
+                continue
             if resolved and (best is None or rank < best[0]):
                 told_as_past = any(
                     t.lower_ in self.lex.kind("past") for t in sent.doc[max(ent.start - 2, 0) : ent.start]
@@ -1192,6 +1195,8 @@ class Coder:
         if best is None:
             return published, "day" if published else None, False
         _, day, precision, told_as_past = best
+        if day is None or precision is None:
+            return None, None, True
         return day, precision, told_as_past or is_historical(day, published, precision)
 
     def _in_past_war(self, trigger: Token) -> bool:
@@ -1341,4 +1346,10 @@ def _confidence(source: list[Actor], target: list[Actor], cand: Candidate) -> fl
         score += 0.05
     if cand.rule.pos == "NOUN" and cand.host.i == cand.trigger.i:
         score -= 0.1
+    # the CAMEO verb dictionary is broader than powderkeg's own patterns, and a verb's default
+    # code or the sentence classifier knows the category at best
+    score -= _ORIGIN_DOUBT.get(cand.rule.origin, 0.0)
     return min(score, 0.95)
+
+
+_ORIGIN_DOUBT = {"verbs": 0.05, "verbs-default": 0.1, "model": 0.1}
