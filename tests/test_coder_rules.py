@@ -747,3 +747,12 @@ def test_the_verb_dictionary_is_less_sure_than_own_patterns(pipeline):
     coded = events(pipeline, "Soldiers entered the village of Kajo Keji on Sunday and raped four women.")
     by_rule = {e.rule.split(":")[0]: e for e in coded}
     assert by_rule["verbs"].confidence < by_rule["pattern"].confidence
+
+
+def test_places_taken_by_force_are_territory(pipeline):
+    for text in (
+        "Taliban fighters seized a district centre in Kunduz province on Friday.",
+        "Militants took an army camp near Maiduguri on Friday.",
+        "Islamic State militants gained ground in the south of Raqqa on Friday.",
+    ):
+        assert acled(pipeline, text) == "Non-state actor overtakes territory", text
