@@ -756,3 +756,12 @@ def test_places_taken_by_force_are_territory(pipeline):
         "Islamic State militants gained ground in the south of Raqqa on Friday.",
     ):
         assert acled(pipeline, text) == "Non-state actor overtakes territory", text
+
+
+def test_what_one_receives_from_another_is_the_givers_act(pipeline):
+    coded = events(pipeline, "Armenian protesters received assurances from the Armenian government on Monday.")
+    [event] = [e for e in coded if e.type == "AGREE"]
+    assert [(a.country, a.sector) for a in event.source] == [("ARM", "GOV")]
+    assert [a.country for a in event.target] == ["ARM"] and event.target[0].sector != "GOV"
+    pledge = events(pipeline, "Kenya received a pledge of drought aid from Japan.")
+    assert any(e.type == "AGREE" and [a.country for a in e.source] == ["JPN"] for e in pledge)

@@ -831,6 +831,13 @@ class Coder:
         if self._entered(placed):
             host = governor.head  # "teachers went on strike", "crowds gathered for a rally": theirs
             return source or self._subject(host), target, host
+        if placed.dep_ == "dobj" and governor.pos_ == "VERB" and self.lex.lemma(governor) in self.lex.kind("receive"):
+            # "received assurances from the government": the giver does it, to the receiver
+            givers = _prep_objects(governor, ["from"]) or [  # "a pledge of aid from Japan"
+                o for t in placed.subtree if t.pos_ == "NOUN" for o in _prep_objects(t, ["from"])
+            ]
+            if givers:
+                return source or givers, target or self._subject(governor), governor
         if placed.dep_ in ("dobj", "nsubjpass") and governor.pos_ == "VERB":
             lemma = self.lex.lemma(governor)
             carries = lemma in self.lex.kind("light") | self.lex.kind("support")
