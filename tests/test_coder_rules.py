@@ -765,3 +765,20 @@ def test_what_one_receives_from_another_is_the_givers_act(pipeline):
     assert [a.country for a in event.target] == ["ARM"] and event.target[0].sector != "GOV"
     pledge = events(pipeline, "Kenya received a pledge of drought aid from Japan.")
     assert any(e.type == "AGREE" and [a.country for a in e.source] == ["JPN"] for e in pledge)
+
+
+def test_being_opposed_to_something_is_the_subjects_rejection(pipeline):
+    coded = events(pipeline, "Egypt is opposed to Qatari mediation in peace negotiations with Ethiopia.")
+    [event] = [e for e in coded if e.type == "REJECT"]
+    assert [a.country for a in event.source] == ["EGY"] and [a.country for a in event.target] == ["QAT"]
+
+
+def test_a_trigger_file_flag_must_be_known(tmp_path):
+    import pytest
+
+    from powderkeg.coder.lexicon import LexiconError, build_lexicon
+
+    rows = tmp_path / "mine.tsv"
+    rows.write_text("storm\tVERB\t-\tASSAULT\t-\ttarget\t-\tbareok\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"mine\.tsv:1: unknown flag 'bareok'"):
+        build_lexicon([rows])

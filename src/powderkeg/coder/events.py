@@ -768,7 +768,9 @@ class Coder:
     def _verb_roles(self, verb: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
         source = self._subject(verb)
         target: list[Token] = []
-        if _is_passive(verb):
+        if _is_passive(verb) and not source and "stative" in rule.flags:
+            source = _children(verb, ["nsubjpass"])  # "Israel is opposed to French mediation"
+        elif _is_passive(verb):
             if rule.object_role == "target":
                 target += _children(verb, ["nsubjpass"])
         elif rule.object_role == "target":

@@ -99,6 +99,10 @@ def parse_condition(text: str, where: str) -> Condition:
     return Condition(kind="dep", dep=kind, lemmas=frozenset(rest.split("|")))
 
 
+# the flags a triggers.tsv row may carry (see the file's header), besides acled=HINT
+TRIGGER_FLAGS = frozenset({"host_gov", "no_source_ok", "subject_target", "police_source", "bare_ok", "stative"})
+
+
 def parse_triggers(text: str, origin: str) -> list[TriggerRule]:
     rules: list[TriggerRule] = []
     for where, cells in _rows(text, origin):
@@ -111,6 +115,11 @@ def parse_triggers(text: str, origin: str) -> list[TriggerRule]:
             raise LexiconError(f"{where}: object must be target or theme, not {object_role!r}")
         if category != "-" and category.upper() not in PLOVER_CATEGORIES:
             raise LexiconError(f"{where}: category must be a PLOVER category or - (no event), not {category!r}")
+        flag_set = frozenset(f for f in (flags.split(",") if _none(flags) else []) if f)
+        unknown = sorted(f for f in flag_set if f not in TRIGGER_FLAGS and not f.startswith("acled="))
+        if unknown:
+            known = ", ".join(sorted(TRIGGER_FLAGS))
+            raise LexiconError(f"{where}: unknown flag {unknown[0]!r} (known: {known}, acled=HINT)")
         conditions = tuple(parse_condition(c.strip(), where) for c in requires.split(",") if _none(c.strip()))
         rules.append(
             TriggerRule(
@@ -121,7 +130,7 @@ def parse_triggers(text: str, origin: str) -> list[TriggerRule]:
                 mode=_none(mode),
                 object_role=object_role,
                 via=tuple(p for p in (via.split(",") if _none(via) else []) if p),
-                flags=frozenset(f for f in (flags.split(",") if _none(flags) else []) if f),
+                flags=flag_set,
                 source=where,
             )
         )
