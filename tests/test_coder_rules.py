@@ -782,3 +782,17 @@ def test_a_trigger_file_flag_must_be_known(tmp_path):
     rows.write_text("storm\tVERB\t-\tASSAULT\t-\ttarget\t-\tbareok\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"mine\.tsv:1: unknown flag 'bareok'"):
         build_lexicon([rows])
+
+
+def test_a_named_group_before_an_agent_word_is_the_actor(pipeline):
+    def source_of(text):
+        [event] = [e for e in events(pipeline, text) if e.type == "ASSAULT"]
+        [actor] = event.source
+        return actor
+
+    fighters = source_of("Islamic State militants attacked a checkpoint near Kirkuk on Monday.")
+    assert (fighters.country, fighters.org) == ("IMG", "ISI")
+    officials = source_of("UN peacekeepers fired on a crowd in Bunia on Monday.")
+    assert officials.country == "IGO" and officials.org == "UNO"
+    supporters = source_of("Hamas supporters attacked a checkpoint near Hebron on Monday.")
+    assert supporters.sector == "CVL"  # supporters are not the group itself

@@ -14,6 +14,7 @@ from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
+from powderkeg.coder import taxonomy
 from powderkeg.coder.dictionaries import Dictionaries, split_code
 from powderkeg.model import Actor
 
@@ -266,6 +267,22 @@ class ActorResolver:
             ]
             if named:
                 actor_match = named[-1]
+        adopted = False
+        if actor_match is None and agent_match is not None and _member_of_named(agent_match.sector):
+            # "Hezbollah forces", "Taliban fighters", "Islamic State group extremists": the named group
+            # acts (its supporters, victims or critics would not be it)
+            groups = [
+                m
+                for m in matches
+                if m.kind == "actor"
+                and m.end <= agent_match.start
+                and _names_a_group(m)
+                and not _inside_name(m, head)
+                and not any(t.pos_ in ("VERB", "AUX", "ADP") for t in head.doc[m.end : agent_match.start])
+            ]
+            if groups:
+                actor_match = groups[-1]
+                adopted = True
         if actor_match is None and agent_match is None:
             if head.ent_type_ == "PERSON":
                 # a named person we have no entry for: a title word may still give the sector
@@ -280,6 +297,8 @@ class ActorResolver:
             actor.code = actor_match.code
             if actor.country is not None and actor.country != "IGO" and agent_match is not None:
                 actor.sector = actor.sector or agent_match.sector
+            if adopted and agent_match is not None and not _armed_group_sector(actor.sector):
+                actor.sector = agent_match.sector  # "UN officials", "al-Qaeda leaders": what the agent word says
         else:
             assert agent_match is not None
             actor.sector = agent_match.sector
@@ -526,6 +545,24 @@ def _entity(token: Token) -> Span:
     while end < len(doc) and doc[end].ent_iob_ == "I":
         end += 1
     return doc[start:end]
+
+
+# agent sectors whose members are the named group they serve ("Hezbollah forces"), unlike its
+# supporters or critics
+_MEMBER_SECTORS = frozenset({"MIL", "REB", "UAF", "RAD", "PRM", "GOV", "COP", "SPY", "INS"})
+
+
+def _member_of_named(sector: str | None) -> bool:
+    return bool(sector) and sector[:3] in _MEMBER_SECTORS  # type: ignore[index]
+
+
+def _armed_group_sector(sector: str | None) -> bool:
+    return bool(sector) and taxonomy.sector_role(sector[:3]) in ("nonstate", "armed")  # type: ignore[index]
+
+
+def _names_a_group(match: Match) -> bool:
+    """A dictionary name of an organisation or armed group, not of a country or person."""
+    return bool(match.org) or match.country in NOT_PLACES or _armed_group_sector(match.sector)
 
 
 def _inside_name(match: Match, head: Token) -> bool:
