@@ -796,3 +796,10 @@ def test_a_named_group_before_an_agent_word_is_the_actor(pipeline):
     assert officials.country == "IGO" and officials.org == "UNO"
     supporters = source_of("Hamas supporters attacked a checkpoint near Hebron on Monday.")
     assert supporters.sector == "CVL"  # supporters are not the group itself
+
+
+def test_verbal_abuse_is_no_assault_and_based_on_is_no_base(pipeline):
+    coded = events(pipeline, "Two men verbally abused a journalist in Lahore on Friday.")
+    assert not any(e.type == "ASSAULT" for e in coded)
+    deployed = "The army deployed troops near the border on Friday based on a recent agreement."
+    assert acled(pipeline, deployed) == "Change to group/activity"
