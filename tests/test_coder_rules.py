@@ -803,3 +803,9 @@ def test_verbal_abuse_is_no_assault_and_based_on_is_no_base(pipeline):
     assert not any(e.type == "ASSAULT" for e in coded)
     deployed = "The army deployed troops near the border on Friday based on a recent agreement."
     assert acled(pipeline, deployed) == "Change to group/activity"
+
+
+def test_forces_mobilised_are_the_sources_own_and_the_foe_is_the_target(pipeline):
+    coded = events(pipeline, "France mobilised army reservists for a possible war against Mali on Tuesday.")
+    [event] = [e for e in coded if e.type == "MOBILIZE"]
+    assert [a.country for a in event.target] == ["MLI"]

@@ -784,7 +784,11 @@ class Coder:
             for obj in _children(verb, ["dobj", "nsubjpass"]):
                 for clause in _children(obj, ["relcl", "acl"]):
                     target += [o for a in _children(clause, ["agent"]) for o in a.children if o.dep_ == "pobj"]
-        if not target and rule.object_role == "theme":
+        if not target and rule.category == "MOBILIZE":
+            # "mobilized army reservists for a possible war against Iraq": the forces are the
+            # source's own; the one mobilized against is the target
+            target += [o for p in _prep_objects(verb, ["for"]) for o in _prep_objects(p, ["against", "on", "with"])]
+        elif not target and rule.object_role == "theme":
             # "demanded the removal of President X", "demanded a truce with Moslem forces"
             target += [o for obj in _children(verb, ["dobj"]) for o in self._owner_heads(obj, rule)]
         if not target and rule.category == "REQUEST":
