@@ -809,3 +809,10 @@ def test_forces_mobilised_are_the_sources_own_and_the_foe_is_the_target(pipeline
     coded = events(pipeline, "France mobilised army reservists for a possible war against Mali on Tuesday.")
     [event] = [e for e in coded if e.type == "MOBILIZE"]
     assert [a.country for a in event.target] == ["MLI"]
+
+
+def test_a_bare_number_done_to_is_people(pipeline):
+    text = "Nigerian police fired tear gas at the marchers in Lagos, wounding three and arresting 14."
+    coded = events(pipeline, text)
+    [arrest] = [e for e in coded if e.type == "COERCE"]
+    assert [(a.country, a.sector) for a in arrest.target] == [("NGA", "CVL")]

@@ -251,6 +251,9 @@ class ActorResolver:
         covering = [m for m in matches if m.start <= head.i < m.end]
         actor_match = next((m for m in covering if m.kind == "actor"), None)
         agent_match = next((m for m in covering if m.kind == "agent"), None)
+        if not covering and head.like_num and head.dep_ in ("dobj", "nsubjpass"):
+            # "killing one person and arresting 12": a bare number done to is people
+            agent_match = Match(head.i, head.i + 1, None, "CVL", None, None, "agent")
         appos = [m for m in matches if m.kind == "actor" and m.start > head.i]
         if actor_match is None and agent_match is None and appos:
             actor_match = appos[0]
