@@ -816,3 +816,11 @@ def test_a_bare_number_done_to_is_people(pipeline):
     coded = events(pipeline, text)
     [arrest] = [e for e in coded if e.type == "COERCE"]
     assert [(a.country, a.sector) for a in arrest.target] == [("NGA", "CVL")]
+
+
+def test_of_a_country_places_a_one_word_name(pipeline):
+    coded = events(pipeline, "President Hassan of Somalia praised the African Union troops on Monday.")
+    [event] = [e for e in coded if e.type == "SUPPORT"]
+    assert [a.country for a in event.source] == ["SOM"]
+    occupied = events(pipeline, "Palestinians of the Israeli-occupied West Bank protested on Monday.")
+    assert all(a.country != "ISR" for e in occupied for a in e.source)

@@ -298,6 +298,10 @@ class ActorResolver:
         if actor_match is not None:
             actor.country, actor.sector, actor.org = actor_match.country, actor_match.sector, actor_match.org
             actor.code = actor_match.code
+            of_country = self._of_country(head, ctx.published) if actor_match.end - actor_match.start == 1 else None
+            if of_country and of_country != actor.country:
+                # "King Hassan of Morocco": a one-word name is ambiguous, the text says whose he is
+                actor.country, actor.code = of_country, None
             if actor.country is not None and actor.country != "IGO" and agent_match is not None:
                 actor.sector = actor.sector or agent_match.sector
             if adopted and agent_match is not None and not _armed_group_sector(actor.sector):
@@ -337,6 +341,18 @@ class ActorResolver:
             actor.country = self._location_country(head, ctx)
         actor.sector = actor.sector or self._garrison(head, tokens)
         return actor
+
+    def _of_country(self, head: Token, day: date | None) -> str | None:
+        """The country an "of" phrase of the head names ("King Hassan of Morocco")."""
+        for prep in head.children:
+            if prep.dep_ != "prep" or prep.lower_ != "of":
+                continue
+            for obj in prep.children:
+                for m in self.matches(list(obj.subtree), day):
+                    named = m.start <= obj.i < m.end  # the object is the country, not "Israeli-occupied"
+                    if named and m.kind == "actor" and m.country and not m.org and m.country not in NOT_PLACES:
+                        return m.country
+        return None
 
     def _ethnic_group(self, head: Token, tokens: list[Token], ctx: ArticleContext) -> Actor | None:
         """People named by a plural demonym that the phrase places elsewhere or marks as ethnic:
