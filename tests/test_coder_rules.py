@@ -824,3 +824,12 @@ def test_of_a_country_places_a_one_word_name(pipeline):
     assert [a.country for a in event.source] == ["SOM"]
     occupied = events(pipeline, "Palestinians of the Israeli-occupied West Bank protested on Monday.")
     assert all(a.country != "ISR" for e in occupied for a in e.source)
+
+
+def test_withdrawing_ones_envoys_or_help_is_a_sanction(pipeline):
+    done = events(pipeline, "Sweden withdrew its election observers from Belarus on Monday.")
+    assert any(e.type == "SANCTION" and e.mode == "withdraw" for e in done)
+    planned = events(pipeline, "The OSCE announced that it will withdraw its monitors from Georgia.")
+    assert any(e.type == "THREATEN" for e in planned)
+    troops = events(pipeline, "Russia withdrew its troops from the Kherson region on Friday.")
+    assert any(e.type == "RETREAT" for e in troops)
