@@ -833,3 +833,10 @@ def test_withdrawing_ones_envoys_or_help_is_a_sanction(pipeline):
     assert any(e.type == "THREATEN" for e in planned)
     troops = events(pipeline, "Russia withdrew its troops from the Kherson region on Friday.")
     assert any(e.type == "RETREAT" for e in troops)
+
+
+def test_the_aim_of_a_promised_act_is_promised_too(pipeline):
+    coded = events(pipeline, "Denmark is willing to send equipment to help protect Estonia, its defence minister said.")
+    assert any(e.type == "AGREE" and [a.country for a in e.source] == ["DNK"] for e in coded)
+    aimed = events(pipeline, "Police fired tear gas to disperse the crowd in Nairobi.")
+    assert not any(e.type == "ASSAULT" and e.trigger == "disperse" for e in aimed)

@@ -57,6 +57,11 @@ def _own_markers(tok: Token, lex: Lexicon, mod: Modality, negation_is_trigger: b
             mod.mark("intention")  # "planned attack", "considered deployment"
 
 
+def _purpose_clause(tok: Token) -> bool:
+    """An infinitive adverbial clause: "(deployed police) to provide security"."""
+    return tok.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+
+
 def _finite_past(verb: Token) -> bool:
     """A finite verb in a past tense: "used", "had used", "has been found"."""
     if verb.tag_ == "VBD":
@@ -69,8 +74,10 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
     mod = Modality()
     _own_markers(trigger, lex, mod, negation_is_trigger)
     current = trigger
-    while current.dep_ in _EMBEDDING and current.head.i != current.i:
+    while (current.dep_ in _EMBEDDING or _purpose_clause(current)) and current.head.i != current.i:
         governor = current.head
+        if current.i != trigger.i and _purpose_clause(current):
+            mod.mark("purpose")  # "willing to send material to help defend X": an aim of the act above
         lemma = lex.lemma(governor)
         if lemma in lex.kind("speech") and governor.pos_ == "VERB":
             mod.mark("reported")
@@ -113,10 +120,15 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
     ):
         mod.labels.add("ultimatum")
     # a purpose clause: "deployed police to provide security" tells an aim, not a deed
-    if trigger.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children):
+    if _purpose_clause(trigger):
         # ... unless the verb it hangs from is one of intent, which the parser misread: "have sworn
         # to fight" is a vow
         mod.mark("intention" if lex.lemma(trigger.head) in lex.kind("intention") else "purpose")
+    if "purpose" in mod.labels and mod.labels & {"intention", "future"}:
+        # the aim of a promised or planned act is promised too: "will send troops to keep the peace"
+        mod.labels.discard("purpose")
+        if mod.label == "purpose":
+            mod.label = "intention" if "intention" in mod.labels else "future"
     # a conditional clause anywhere above: "if X attacks, Y will respond"
     if trigger.dep_ == "advcl" and any(
         c.dep_ in ("mark", "advmod") and c.lemma_.lower() in lex.kind("conditional") for c in trigger.children
