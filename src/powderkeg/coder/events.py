@@ -538,7 +538,12 @@ class Coder:
         coercion by someone else accuses them. Sources who only report ("police said", "witnesses
         said", news media) accuse no one, and a party telling of its own side's acts accuses no one."""
         out: list[Candidate] = []
-        reported = [e for e in events if e.type in _REPORTED_HOSTILE and e.actual and e.source]
+        # acts a pattern coded (a verb's default code or the classifier knows too little to accuse on)
+        reported = [
+            e
+            for e in events
+            if e.type in _REPORTED_HOSTILE and e.actual and e.source and e.rule.split(":")[0] in ("pattern", "verbs")
+        ]
         if not reported:
             return out
         speech, allegation = self.lex.kind("speech"), self.lex.kind("allegation")
