@@ -840,3 +840,15 @@ def test_the_aim_of_a_promised_act_is_promised_too(pipeline):
     assert any(e.type == "AGREE" and [a.country for a in e.source] == ["DNK"] for e in coded)
     aimed = events(pipeline, "Police fired tear gas to disperse the crowd in Nairobi.")
     assert not any(e.type == "ASSAULT" and e.trigger == "disperse" for e in aimed)
+
+
+def test_everyday_life_is_no_event(pipeline):
+    for text in (
+        "Kim Kardashian arrived in Paris on Monday.",  # a person of no political role
+        "About 300 villagers died of cholera in Kasai last month.",  # a disease
+        "It is hard to take a good family picture in Lagos.",  # a verb too vague for its default code
+        "Starbucks will take full ownership of its outlets in China.",
+    ):
+        assert events(pipeline, text) == [], text
+    visit = events(pipeline, "The Serbian prime minister arrived in Brussels on Monday.")
+    assert any(e.type == "CONSULT" for e in visit)

@@ -480,6 +480,7 @@ class Coder:
             | self.lex.kind("light")
             | self.lex.kind("frame")
             | self.lex.kind("mandate")
+            | self.lex.kind("vague")
         )
         if coded is not None and self.verb_defaults and self.lex.lemma(tok) not in governors:
             # a verb of saying, planning or trying, or a light verb, frames an event: it is not one
@@ -957,6 +958,21 @@ class Coder:
             # cooperation between nobody in particular ("the tanks head back") tells an analyst
             # nothing; violence by unplaced actors still matters (ACLED codes it)
             return None
+        if (
+            rule.origin == "verbs-default"
+            and "none" in sentence_contexts
+            and not _armed([a for a in source + target if not a.assumed], states=False)
+        ):
+            return None  # "died of the ailment", "took the train after the crash": no political act
+        if (
+            rule.origin == "verbs-default"
+            and taxonomy.quad(rule.category) != 4
+            and not any(_political(a, sent.doc) for a in source or target)
+        ):
+            # a verb's default code for people of no political role ("the actress arrived in
+            # Paris", "she thought she cried") is everyday life, not a political event (material
+            # conflict, such as a protest, stays: anyone can riot)
+            return None
 
         category = rule.category
         rule_name = rule.name + ("+merged" if cand.merged else "") + ("+near" if cand.target_near else "")
@@ -1326,6 +1342,32 @@ def _actor_words(actors: list[Actor]) -> set[str]:
     """The lower-case words of the actors' texts, a plural's final "s" dropped ("protesters" ->
     "protester"), to meet the one-word hints of acled_context.tsv."""
     return {w.lower().rstrip("s") for a in actors for w in a.text.split()}
+
+
+def _political(actor: Actor, doc: Doc) -> bool:
+    """An actor of political events: a state, an organisation, an official, force or armed group,
+    a party or opposition, not a private person, business, school or hospital."""
+    if actor.country == "MNC":
+        return False  # a company
+    if actor.org or actor.country in NOT_PLACES:
+        return True
+    sectors = [actor.sector[i : i + 3] for i in range(0, len(actor.sector or ""), 3)]
+    if sectors:
+        return any(s not in _PRIVATE_SECTORS for s in sectors)
+    if actor.start is None:
+        return bool(actor.country)
+    end = actor.end if actor.end is not None else actor.start + len(actor.text)
+    span = doc.char_span(actor.start, end, alignment_mode="expand")
+    # a person of no known role ("Kardashian", "she") is no political actor; a country ("Israel",
+    # "it" for Israel) is
+    person = span is not None and (span.root.ent_type_ == "PERSON" or span.root.lower_ in _PERSONAL_PRONOUNS)
+    return bool(actor.country) and not person
+
+
+_PERSONAL_PRONOUNS = frozenset({"i", "me", "you", "he", "him", "she", "her"})
+
+
+_PRIVATE_SECTORS = frozenset({"CVL", "BUS", "EDU", "MED", "LAB", "HLH", "AGR", "ENV", "SPT"})
 
 
 def _bare_state(actor: Actor) -> bool:
