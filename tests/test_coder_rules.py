@@ -852,3 +852,25 @@ def test_everyday_life_is_no_event(pipeline):
         assert events(pipeline, text) == [], text
     visit = events(pipeline, "The Serbian prime minister arrived in Brussels on Monday.")
     assert any(e.type == "CONSULT" for e in visit)
+
+
+def test_a_sentence_the_classifier_codes_has_the_told_clauses_actors_not_the_reporters(pipeline):
+    text = "Slovakia and Albania have upgraded their diplomatic ties back to ambassadorial level, the TASR agency said."
+    coded = events(pipeline, text)
+    assert coded and all("TASR" not in a.text for e in coded for a in e.source)
+
+
+def test_a_later_mention_completes_the_event_it_repeats():
+    from powderkeg.coder.events import merge_mentions
+    from powderkeg.model import Actor, Event
+
+    def event(start, acled):
+        turkey = [Actor(text="Turkish forces", code="TURMIL", country="TUR", sector="MIL")]
+        return Event(
+            type="MOBILIZE", mode=None, source=turkey, target=[], sentence="...", sentence_start=start,
+            sentence_end=start + 3, rule="model:report", confidence=0.6, date="2024-03-06",
+            acled_type=acled and "Strategic developments", acled_subtype=acled,
+        )  # fmt: skip
+
+    [merged] = merge_mentions([event(0, None), event(100, "Headquarters or base established")])
+    assert merged.mentions == 2 and merged.acled_subtype == "Headquarters or base established"

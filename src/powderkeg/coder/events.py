@@ -97,6 +97,10 @@ def merge_mentions(events: list[Event]) -> list[Event]:
             continue
         twin.mentions += 1
         twin.target = twin.target or event.target
+        # what a later mention tells more exactly ("the point was established") completes the event
+        twin.mode = twin.mode or event.mode
+        if twin.acled_subtype is None and event.acled_subtype is not None:
+            twin.acled_type, twin.acled_subtype = event.acled_type, event.acled_subtype
         twin.extras.setdefault("mentions", []).append(
             {"sentence_start": event.sentence_start, "sentence_end": event.sentence_end, "rule": event.rule}
         )
@@ -587,7 +591,11 @@ class Coder:
         rule = self.lex.rule_for_cameo(
             self.lex.lemma(root), category, None, f"plover_sentence.json (p={probability:.2f})", origin="model"
         )
-        source_heads, target_heads, host = self._verb_roles(root, rule)
+        acting = root
+        if self.lex.lemma(root) in self.lex.kind("speech"):
+            # "X and Y have upgraded their ties, the news agency said": the told clause acts
+            acting = next((c for c in root.children if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")), root)
+        source_heads, target_heads, host = self._verb_roles(acting, rule)
         source = _distinct([a for h in source_heads for a in self.actors.resolve(h, ctx)])
         target = _distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx)])
         if not source:
@@ -959,13 +967,13 @@ class Coder:
             # nothing; violence by unplaced actors still matters (ACLED codes it)
             return None
         if (
-            rule.origin == "verbs-default"
+            rule.origin in ("verbs-default", "model")
             and "none" in sentence_contexts
             and not _armed([a for a in source + target if not a.assumed], states=False)
         ):
             return None  # "died of the ailment", "took the train after the crash": no political act
         if (
-            rule.origin == "verbs-default"
+            rule.origin in ("verbs-default", "model")
             and taxonomy.quad(rule.category) != 4
             and not any(_political(a, sent.doc) for a in source or target)
         ):
