@@ -874,3 +874,13 @@ def test_a_later_mention_completes_the_event_it_repeats():
 
     [merged] = merge_mentions([event(0, None), event(100, "Headquarters or base established")])
     assert merged.mentions == 2 and merged.acled_subtype == "Headquarters or base established"
+
+
+def test_cooperation_among_private_people_is_no_event(pipeline):
+    text = (
+        "Ethiopia launched a measles vaccination campaign on Monday. "
+        "Volunteers and health workers visited children in their homes in Tigray."
+    )
+    assert not any(e.type == "CONSULT" for e in events(pipeline, text))
+    aid_workers = events(pipeline, "Doctors from Medecins Sans Frontieres visited detainees in the prison on Monday.")
+    assert any(e.type == "CONSULT" for e in aid_workers)  # an organisation is a political actor

@@ -981,6 +981,10 @@ class Coder:
             # Paris", "she thought she cried") is everyday life, not a political event (material
             # conflict, such as a protest, stays: anyone can riot)
             return None
+        if taxonomy.quad(rule.category) in (1, 2) and not any(_political(a, sent.doc) for a in source + target):
+            # cooperation among private people ("health workers visiting children at home",
+            # "people talk about downtown") is no political event either
+            return None
 
         category = rule.category
         rule_name = rule.name + ("+merged" if cand.merged else "") + ("+near" if cand.target_near else "")
