@@ -401,6 +401,7 @@ def test_reporting_an_attack_is_not_an_accusation(pipeline):
         "The Kenyan army said its soldiers killed five militants.",  # its own side
         "Kenya said a bomb killed four people in Lamu.",  # an attacker nobody named, at home
         "Reuters reported that rebels attacked the town of Goma.",  # the news media
+        "Maria Lopez, a local shopkeeper, said gunmen attacked the village near Culiacan on Monday.",  # a witness
         "Russia said Sudan must return a helicopter that was seized by Sudanese troops.",  # a relative clause
     ):
         assert accusations(pipeline, text) == [], text

@@ -539,9 +539,10 @@ class Coder:
 
     def _reported_attacks(self, sent: Span, events: list[Event], ctx: ArticleContext) -> list[Candidate]:
         """ "Israel said a mortar was fired at it from Gaza" is also Israel's ACCUSE of the attackers:
-        a party named by its name (a state, an organisation, a person) that tells of violence or
+        a party named by its name (a state, an organisation, an official) that tells of violence or
         coercion by someone else accuses them. Sources who only report ("police said", "witnesses
-        said", news media) accuse no one, and a party telling of its own side's acts accuses no one."""
+        said", news media, private people) accuse no one, and a party telling of its own side's acts
+        accuses no one."""
         out: list[Candidate] = []
         # acts a pattern coded (a verb's default code or the classifier knows too little to accuse on)
         reported = [
@@ -558,7 +559,7 @@ class Coder:
                 continue
             speakers = [h for h in self._subject(tok) if h.pos_ == "PROPN"]
             source = [a for a in _distinct([a for h in speakers for a in self.actors.resolve(h, ctx)])
-                      if (a.country or a.org) and a.sector not in _REPORTING_SECTORS]  # fmt: skip
+                      if _political(a, sent.doc) and a.sector not in _REPORTING_SECTORS]  # fmt: skip
             if not source:
                 continue
             for clause in _children(tok, ["ccomp"]):
