@@ -885,3 +885,13 @@ def test_cooperation_among_private_people_is_no_event(pipeline):
     assert not any(e.type == "CONSULT" for e in events(pipeline, text))
     aid_workers = events(pipeline, "Doctors from Medecins Sans Frontieres visited detainees in the prison on Monday.")
     assert any(e.type == "CONSULT" for e in aid_workers)  # an organisation is a political actor
+
+
+def test_a_request_made_that_something_be_done_is_no_deed(pipeline):
+    text = (
+        "Montenegro has formally made a request to NATO that its security forces be deployed to the "
+        "border amid a drastic increase of political and ethnic tensions in the region."
+    )
+    coded = events(pipeline, text)
+    assert any(e.type == "REQUEST" for e in coded)
+    assert not any(e.type == "MOBILIZE" for e in coded)

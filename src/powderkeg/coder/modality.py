@@ -79,6 +79,11 @@ def modality(trigger: Token, lex: Lexicon, negation_is_trigger: bool = False) ->
         if current.i != trigger.i and _purpose_clause(current):
             mod.mark("purpose")  # "willing to send material to help defend X": an aim of the act above
         lemma = lex.lemma(governor)
+        if lemma in lex.kind("light") and current.dep_ in ("ccomp", "xcomp"):
+            # "made a request to KFOR that its forces be deployed" (the parser hangs the clause on
+            # the light verb): the noun it carries governs the clause
+            carried = next((c for c in governor.children if c.dep_ == "dobj"), None)
+            lemma = lex.lemma(carried) if carried is not None else lemma
         if lemma in lex.kind("speech") and governor.pos_ == "VERB":
             mod.mark("reported")
             mod.speaker = next((c for c in governor.children if c.dep_ == "nsubj"), None)
