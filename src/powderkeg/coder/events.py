@@ -1318,10 +1318,14 @@ def _same_side(actor: Actor, speaker: Actor) -> bool:
     return actor.sector == speaker.sector
 
 
+def _sector_codes(sector: str | None) -> list[str]:
+    """The three-letter sector codes a joined sector holds ("GOVMIL" -> GOV, MIL)."""
+    return [sector[i : i + 3] for i in range(0, len(sector), 3)] if sector else []
+
+
 def _state_sectors(sector: str | None) -> bool:
     """A country's state, or an agency of it: no sector, or only state ones ("GOVMIL")."""
-    parts = [sector[i : i + 3] for i in range(0, len(sector or ""), 3)]
-    return all(p in _STATE_SECTORS for p in parts)
+    return all(p in _STATE_SECTORS for p in _sector_codes(sector))
 
 
 def _rule_rank(rule: TriggerRule) -> tuple[bool, int]:
@@ -1364,7 +1368,7 @@ def _political(actor: Actor, doc: Doc) -> bool:
         return False  # a company
     if actor.org or actor.country in NOT_PLACES:
         return True
-    sectors = [actor.sector[i : i + 3] for i in range(0, len(actor.sector or ""), 3)]
+    sectors = _sector_codes(actor.sector)
     if sectors:
         return any(s not in _PRIVATE_SECTORS for s in sectors)
     if actor.start is None:
