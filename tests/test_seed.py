@@ -115,7 +115,7 @@ def test_every_event_says_where_it_came_from(seed_events):
     _, events = seed_events
     for e in events:
         assert e.rule.startswith(("pattern:", "verbs:", "verbs-default:"))
-        assert e.extras["rule_source"].startswith(("triggers.tsv:", "CAMEO.2.0.txt:"))
+        assert e.provenance["rule_file"].startswith(("triggers.tsv:", "CAMEO.2.0.txt:"))
         assert 0 < e.confidence <= 1
         assert e.sentence_start < e.sentence_end
 

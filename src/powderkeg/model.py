@@ -158,6 +158,9 @@ class Event:
     mentions: int = 1
     sources: int = 1
     event_id: str = ""
+    # where the event came from, as data: the proposing rule and its file line, what the finishing
+    # steps changed, the gate's reading (see powderkeg.coder.finish.provenance)
+    provenance: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -203,6 +206,7 @@ class Event:
             "sources": self.sources,
             "confidence": round(self.confidence, 3),
             "rule": self.rule,
+            "provenance": self.provenance,
         }
 
 

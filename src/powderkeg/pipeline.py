@@ -225,10 +225,11 @@ class Pipeline:
                 yield Coded(article)
                 continue
             try:
-                events = coder.code(doc, article, deadline=time.monotonic() + self.settings.doc_time_budget)
-                if coder.skipped_sentences:
+                reading = coder.read(doc, article, deadline=time.monotonic() + self.settings.doc_time_budget)
+                events = reading.events
+                if reading.skipped_sentences:
                     note = (
-                        f"{coder.skipped_sentences} run-on sentence(s) over {self.settings.max_sentence_tokens} "
+                        f"{reading.skipped_sentences} run-on sentence(s) over {self.settings.max_sentence_tokens} "
                         "tokens not coded (max_sentence_tokens)"
                     )
                     article.reason = f"{article.reason}; {note}" if article.reason else note

@@ -11,18 +11,26 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, Span, Token
 
 from powderkeg.coder import taxonomy
-from powderkeg.coder.actors import NOT_PLACES, ActorResolver, ArticleContext
-from powderkeg.coder.casualties import casualties
-from powderkeg.coder.dates import is_historical, long_ago, resolve
+from powderkeg.coder.actors import ActorResolver, ArticleContext
 from powderkeg.coder.dictionaries import Dictionaries
+from powderkeg.coder.finish import (
+    STEPS,
+    VIOLENT_CATEGORIES,
+    Candidate,
+    Step,
+    finish,
+    harmed,
+    is_passive,
+    motives,
+)
 from powderkeg.coder.lexicon import Condition, Lexicon, TriggerRule
-from powderkeg.coder.modality import Modality, modality
+from powderkeg.coder.roles import accusable, armed, better, distinct, political
+from powderkeg.coder.trace import CandidateTrace, Dropped, Trace
 from powderkeg.coder.verbs import VerbDictionary, VerbMatch
 
 if TYPE_CHECKING:
@@ -32,12 +40,6 @@ if TYPE_CHECKING:
 from powderkeg.model import Actor, Article, CodingTimeout, Event
 from powderkeg.nlp import doc_text
 
-_VERBAL_CATEGORIES = {"AGREE", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
-_VIOLENT_CATEGORIES = {"ASSAULT"}
-# ASSAULT modes that name the act, not the weapon: a weapon word in the clause does not replace them
-_ACT_MODES = {"abduct", "sexual", "torture"}
-# ASSAULT modes a riot uses (None: no weapon named); demonstrators who fire missiles are no rioters
-_RIOT_MEANS = {None, "primitive", "beat", "destroy"}
 # clauses that tell something else: relative clauses, coordinated and loose ones
 _OTHER_CLAUSES = {"relcl", "parataxis", "conj"}
 _FALLBACK_VIA = ("to", "into", "against", "on", "at", "for", "with", "from")
@@ -45,29 +47,36 @@ _MAJORITY_WORDS = {"majority", "dominated", "populated", "minority", "inhabited"
 # acts that, told by a party about someone else, accuse them; and the sectors of those who only report
 _REPORTED_HOSTILE = frozenset({"ASSAULT", "COERCE"})
 _REPORTING_SECTORS = frozenset({"MED"})
-_STATE_SECTORS = frozenset({"GOV", "MIL", "COP", "SPY", "JUD", "LEG"})
 _ATTACHED_VIA = ("of", "by", "for", "to", "from", "against", "with", "on")
-
-
-@dataclass
-class Candidate:
-    """An event under construction, before merging and finishing."""
-
-    trigger: Token
-    rule: TriggerRule
-    host: Token  # the verb that carries the clause (the trigger itself, or a light verb)
-    source: list[Actor]
-    target: list[Actor]
-    mode: str | None
-    tokens: set[int] = field(default_factory=set)  # token indices of the event's clauses
-    merged: bool = False
-    cameo: str | None = None  # the CAMEO code a verb pattern gave, more specific than the category's
-    target_near: bool = False  # the target is the nearest actor named, not a grammatical role
-    asserted: bool = False  # one of its triggers is told as happening (see _asserted_occurrence)
 
 
 # gazetteer features whose country stands for the people there (not seas, continents or landmarks)
 _PLACE_FEATURES = frozenset({"country", "admin1", "admin2", "city"})
+# per-document state kept on the spaCy Doc: the geoparse, and the countries that guide it
+_PLACES, _PLACE_HINT = "powderkeg.places", "powderkeg.place_hint"
+
+
+@dataclass
+class RuleChoice:
+    """The rule that codes a word, the CAMEO code and match of a verb pattern, or why no rule does."""
+
+    rule: TriggerRule | None = None
+    cameo: str | None = None
+    match: VerbMatch | None = None
+    blocked: str | None = None  # a rule knows the word, but says it codes no event here
+
+
+@dataclass
+class Reading:
+    """One document as the coder reads it: the per-document state the long-lived Coder does not keep."""
+
+    doc: Doc
+    article: Article
+    ctx: ArticleContext
+    hints: dict[int, set[str]] = field(default_factory=dict)  # ACLED context hints by sentence start
+    events: list[Event] = field(default_factory=list)
+    skipped_sentences: int = 0
+    trace: Trace | None = None
 
 
 def _countries(actors: list[Actor]) -> set[str]:
@@ -108,18 +117,14 @@ def merge_mentions(events: list[Event]) -> list[Event]:
 
 
 def category_is_violent(category: str) -> bool:
-    return category in _VIOLENT_CATEGORIES
-
-
-def _is_passive(verb: Token) -> bool:
-    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    return category in VIOLENT_CATEGORIES
 
 
 def _condition_holds(tok: Token, cond: Condition, quantity: frozenset[str] = frozenset()) -> bool:
     if cond.kind == "neg":
         return any(c.dep_ == "neg" for c in tok.children)
     if cond.kind == "passive":
-        return _is_passive(tok)
+        return is_passive(tok)
     if cond.kind == "head":
         return tok.dep_ in ("nsubj", "nsubjpass") and tok.head.lemma_.lower() in cond.lemmas
     if cond.kind == "holds":
@@ -224,12 +229,9 @@ class Coder:
         self.max_sentence_tokens = max_sentence_tokens
         self.dicts = dictionaries
         self.verbs = verbs
-        self._last_match: VerbMatch | None = None
         self.classifier = classifier
         self.classifier_threshold = classifier_threshold
-        self._doc_places: tuple[Doc, list[PlaceMention]] | None = None
-        self._hints: dict[int, set[str]] = {}
-        self._place_hint: list[str] = []
+        self.steps: tuple[Step, ...] = STEPS  # the finishing steps, in order (powderkeg.coder.finish)
         self.verb_defaults = True  # code a dictionary verb by its block's default code when no pattern matched
         self.actors = ActorResolver(
             dictionaries,
@@ -243,35 +245,45 @@ class Coder:
     # -- entry points -----------------------------------------------------------------------
 
     def code(self, doc: Doc, article: Article, deadline: float | None = None) -> list[Event]:
-        """The events of a parsed article. ``deadline`` (a ``time.monotonic()`` value): past it,
-        :class:`CodingTimeout` is raised, so one pathological document cannot stall a batch.
-        Run-on "sentences" longer than ``max_sentence_tokens`` (tables, lists, text without
-        punctuation) are not coded; ``skipped_sentences`` counts them."""
+        """The events of a parsed article (see :meth:`read`)."""
+        return self.read(doc, article, deadline).events
+
+    def read(self, doc: Doc, article: Article, deadline: float | None = None, trace: Trace | None = None) -> Reading:
+        """Code a parsed article: its events, and what else coding it found out.
+
+        ``deadline`` (a ``time.monotonic()`` value): past it, :class:`CodingTimeout` is raised, so
+        one pathological document cannot stall a batch. Run-on "sentences" longer than
+        ``max_sentence_tokens`` (tables, lists, text without punctuation) are not coded;
+        ``skipped_sentences`` counts them. With a ``trace``, every sentence's candidates and the
+        finishing steps' decisions are recorded in it (``powderkeg explain``)."""
         ctx = ArticleContext(published=article.published)
         mentions = self.actors.country_mentions(doc, article.published)
         for counts in mentions.values():
             ctx.countries.update(counts)
         ctx.sentence_countries = {s.start: mentions.get(s.start, Counter()) for s in doc.sents}
-        self._doc_places = None  # the geoparse of this document, made once when first needed
-        self._hints = {}  # ACLED context hints by sentence start, for this document
-        self._place_hint = [c for c, _ in ctx.countries.most_common()]
-        events: list[Event] = []
+        # the countries the dictionaries find in the document guide the geoparse, made once when first needed
+        doc.user_data[_PLACE_HINT] = [c for c, _ in ctx.countries.most_common()]
+        doc.user_data.pop(_PLACES, None)
+        reading = Reading(doc=doc, article=article, ctx=ctx, trace=trace)
         sents = [s for s in doc.sents if s.text.strip()]
-        self.skipped_sentences = 0
         for sent in sents:
             if deadline is not None and time.monotonic() > deadline:
                 size = len(doc_text(doc))
                 raise CodingTimeout(f"coding stopped at sentence {sent.start_char:,} of {size:,} characters")
             if len(sent) > self.max_sentence_tokens:
-                self.skipped_sentences += 1
+                reading.skipped_sentences += 1
+                if trace is not None:
+                    note = f"{len(sent)} tokens, over max_sentence_tokens ({self.max_sentence_tokens}): not coded"
+                    trace.sentence(sent.text.strip(), sent.start_char, sent.end_char).note = note
                 continue
-            found = self.code_sentence(sent, ctx, article)
-            events.extend(found)
+            found = self.code_sentence(sent, reading)
+            reading.events.extend(found)
             ctx.previous = [a for e in found for a in e.source] or ctx.previous
-        self._code_demonstrations(events, sents)
-        if self.geoparser is not None and events:
-            self._locate(doc, events)
-        return merge_mentions(events)
+        self._code_demonstrations(reading.events, sents, reading.hints)
+        if self.geoparser is not None and reading.events:
+            self._locate(doc, reading.events)
+        reading.events = merge_mentions(reading.events)
+        return reading
 
     def _locate(self, doc: Doc, events: list[Event]) -> None:
         """Each event's place: the place its trigger's clause names, else its sentence's, else
@@ -285,7 +297,7 @@ class Coder:
             if trigger_i is not None:
                 event.location = self.geoparser.event_place(doc, trigger_i, places, focus)
 
-    def _code_demonstrations(self, events: list[Event], sents: list[Span]) -> None:
+    def _code_demonstrations(self, events: list[Event], sents: list[Span], hints: dict[int, set[str]]) -> None:
         """Read each ACLED-coded event's sentence and the sentences either side for what ACLED
         needs beyond the clause. An accident, a disaster or a crime ("none" hints) is no ACLED event
         unless an armed actor is named or it is a demonstration. A demonstration gets the sub-type
@@ -295,7 +307,7 @@ class Coder:
         index = {s.start_char: i for i, s in enumerate(sents)}
 
         def sentence_hints(j: int) -> set[str]:
-            return self._sentence_hints(sents[j]) if 0 <= j < len(sents) else set()
+            return self._sentence_hints(sents[j], hints) if 0 <= j < len(sents) else set()
 
         for event in events:
             if event.acled_subtype is None or event.sentence_start not in index:
@@ -312,14 +324,14 @@ class Coder:
             if event.mode == "obstruct":
                 around = around | {"riot"}  # ACLED: blocking roads is a disruptive, violent demonstration
             if event.acled_subtype != "Mob violence":
-                around = around - {"mob"}  # the clause named no mob (see _by_a_mob)
+                around = around - {"mob"}  # the clause named no mob (see finish.by_a_mob)
             mob = event.acled_subtype == "Mob violence"
             demonstration = event.acled_subtype in family and (event.type == "PROTEST" or "protest" in around)
             if not demonstration:
                 # an accident, a disaster or a crime with no armed actor is no ACLED event (but a
                 # demonstration in the rain or against fraud, or a lynching, is still one)
                 named = [a for a in event.source + event.target if not a.assumed]
-                if "none" in around and not mob and not _armed(named, states=False):
+                if "none" in around and not mob and not armed(named, states=False):
                     event.acled_type = event.acled_subtype = None
                 if event.acled_subtype not in family or mob:
                     continue  # a mob's killing away from any protest stays mob violence
@@ -339,35 +351,10 @@ class Coder:
             and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in trigger.children)
         )
 
-    def _harmed(self, tokens: Iterable[Token]) -> set[int]:
-        """Tokens naming what a verb of damage hits ("destroying several helicopters", "targeting
-        what officials said were chemical weapons facilities"): a target, not a weapon."""
-        damaging = self.lex.kind("damage")
-        return {
-            d.i
-            for t in tokens
-            if t.pos_ in ("VERB", "ADP", "ADV", "PART") and self.lex.lemma(t) in damaging
-            for c in t.children
-            if c.dep_ in ("dobj", "nsubjpass", "ccomp")
-            for d in c.subtree
-        }
-
-    def _motives(self, tokens: Iterable[Token]) -> set[int]:
-        """Tokens that tell an earlier event as the motive of this one ("in retaliation for a gas
-        attack", "in response to the shelling"): its cause, not part of it."""
-        motive = self.lex.kind("motive")
-        return {
-            d.i
-            for t in tokens
-            if t.pos_ == "NOUN" and self.lex.lemma(t) in motive
-            for c in t.children
-            if c.dep_ == "prep" and c.lower_ in ("for", "to", "against", "over")
-            for d in c.subtree
-        }
-
-    def _sentence_hints(self, sent: Span) -> set[str]:
-        """The ACLED context hints of a sentence's words (acled_context.tsv), once per sentence."""
-        cached = self._hints.get(sent.start)
+    def _sentence_hints(self, sent: Span, hints: dict[int, set[str]]) -> set[str]:
+        """The ACLED context hints of a sentence's words (acled_context.tsv), once per sentence
+        (``hints``: the document's, by sentence start)."""
+        cached = hints.get(sent.start)
         if cached is not None:
             return cached
         # "demanded the release of demonstrators detained at a rally": what the words describing
@@ -375,7 +362,7 @@ class Coder:
         described = {
             d.i for t in sent if t.dep_ == "acl" and t.tag_ == "VBN" and self._describes_people(t) for d in t.subtree
         }
-        described |= self._motives(sent) | self._harmed(sent)
+        described |= motives(self.lex, sent) | harmed(self.lex, sent)
         # "captured a senior commander": people taken, no territory
         captive = self.lex.kind("captive")
         described |= {
@@ -398,11 +385,15 @@ class Coder:
         found = self.lex.contexts([self.lex.lemma(t) for t in words])
         if "none" in found and "none" not in self.lex.contexts([self.lex.lemma(t) for t in words if not t.ent_type_]):
             found.discard("none")  # "North Korea's Storm Corps" tells no storm
-        self._hints[sent.start] = found
+        hints[sent.start] = found
         return found
 
-    def code_sentence(self, sent: Span, ctx: ArticleContext, article: Article) -> list[Event]:
-        candidates = [c for tok in sent if (c := self._candidate(tok, ctx)) is not None]
+    def code_sentence(self, sent: Span, reading: Reading) -> list[Event]:
+        """The events of one sentence of the document being read."""
+        ctx, article = reading.ctx, reading.article
+        told = reading.trace.sentence(sent.text.strip(), sent.start_char, sent.end_char) if reading.trace else None
+        dropped = told.dropped if told is not None else None
+        candidates = [c for tok in sent if (c := self._candidate(tok, ctx, dropped)) is not None]
         candidates += self._obligations(sent, ctx)
         candidates += self._allegations(sent, ctx)
         if self.classifier is not None and all(c.rule.origin == "verbs-default" for c in candidates):
@@ -412,12 +403,27 @@ class Coder:
                 candidates = [c for c in candidates if c.trigger.i != fallback.trigger.i] + [fallback]
         candidates = self._merge(candidates)
         # ACLED context hints are the sentence's, shared by all its events
-        sentence_contexts = set(self._sentence_hints(sent)) if candidates else set()
+        sentence_contexts = set(self._sentence_hints(sent, reading.hints)) if candidates else set()
         sentence_dates = [e for e in sent.ents if e.label_ in ("DATE", "TIME")] if candidates else []
         events: list[Event] = []
         seen: set[tuple[object, ...]] = set()
+
+        def finished(cand: Candidate) -> Event | None:
+            trace = None
+            if told is not None:
+                trace = CandidateTrace(
+                    trigger=cand.trigger.text,
+                    trigger_start=cand.trigger.idx,
+                    category=cand.rule.category,
+                    proposer=cand.rule.origin,
+                    rule=cand.rule.name,
+                    rule_file=cand.rule.source,
+                )
+                told.candidates.append(trace)
+            return finish(self, cand, sent, ctx, article, sentence_contexts, sentence_dates, trace=trace)
+
         for cand in candidates:
-            event = self._finish(cand, sent, ctx, article, sentence_contexts, sentence_dates)
+            event = finished(cand)
             if event is None:
                 continue
             key = (event.type, event.actual, tuple(a.code for a in event.source), tuple(a.code for a in event.target))
@@ -425,7 +431,7 @@ class Coder:
                 seen.add(key)
                 events.append(event)
         for cand in self._reported_attacks(sent, events, ctx):
-            event = self._finish(cand, sent, ctx, article, sentence_contexts, sentence_dates)
+            event = finished(cand)
             if event is not None:
                 events.append(event)
         return events
@@ -454,7 +460,13 @@ class Coder:
         return None
 
     def choose_rule(self, tok: Token) -> tuple[TriggerRule | None, str | None]:
-        """The rule for a token, and the CAMEO code a verb pattern gave it.
+        """The rule for a token, and the CAMEO code a verb pattern gave it (see :meth:`choose`)."""
+        choice = self.choose(tok)
+        return choice.rule, choice.cameo
+
+    def choose(self, tok: Token) -> RuleChoice:
+        """The rule for a token, the CAMEO code and match a verb pattern gave it, and, when a rule
+        knows the word but codes nothing here, why.
 
         A row of triggers.tsv with conditions wins (a "-" row blocks coding); a null pattern ("---") of the CAMEO verb
         dictionary blocks coding; a bare triggers.tsv row wins over the dictionary (taking its CAMEO
@@ -463,21 +475,20 @@ class Coder:
         """
         own = self._trigger_row(tok)
         if own is not None and own.blocks:
-            return None, None  # a "-" row: no event here
+            return RuleChoice(blocked=f"a '-' row of {own.source} says this codes no event here")
         if own is not None and own.requires:
-            return own, None
+            return RuleChoice(own)
         found: VerbMatch | None = self.verbs.match(tok) if self.verbs is not None and tok.pos_ == "VERB" else None
-        self._last_match = found
         if found is None:
-            return own, None
+            return RuleChoice(own)
         if found.pattern is not None and found.code == "---":
-            return None, None  # the dictionary says: no event here
+            return RuleChoice(blocked=f"the CAMEO verb dictionary's null pattern ({found.pattern.source})")
         coded = self._rule_from_cameo(tok, found)
         agrees = coded is not None and (own is None or coded.category == own.category)
         if found.pattern is not None and agrees:
-            return (own or coded), found.code
+            return RuleChoice(own or coded, found.code, found)
         if own is not None:
-            return own, found.code if agrees else None
+            return RuleChoice(own, found.code if agrees else None, found if agrees else None)
         governors = (
             self.lex.kind("intention")
             | self.lex.kind("speech")
@@ -486,11 +497,15 @@ class Coder:
             | self.lex.kind("mandate")
             | self.lex.kind("vague")
         )
-        if coded is not None and self.verb_defaults and self.lex.lemma(tok) not in governors:
+        if coded is None:
+            return RuleChoice()
+        if not self.verb_defaults:
+            return RuleChoice(blocked="verbs' default codes are off")
+        if self.lex.lemma(tok) in governors:
             # a verb of saying, planning or trying, or a light verb, frames an event: it is not one
             # by its default code
-            return coded, found.code
-        return None, None
+            return RuleChoice(blocked="a verb of saying, planning or trying, or a light verb, is not coded by default")
+        return RuleChoice(coded, found.code, found)
 
     def _obligations(self, sent: Span, ctx: ArticleContext) -> list[Candidate]:
         """ "X said Y must do Z" is X's demand on Y: a REQUEST by the speaker, the one who must act
@@ -548,7 +563,10 @@ class Coder:
         reported = [
             e
             for e in events
-            if e.type in _REPORTED_HOSTILE and e.actual and e.source and e.rule.split(":")[0] in ("pattern", "verbs")
+            if e.type in _REPORTED_HOSTILE
+            and e.actual
+            and e.source
+            and e.provenance.get("proposer") in ("pattern", "verbs")
         ]
         if not reported:
             return out
@@ -558,17 +576,17 @@ class Coder:
             if tok.pos_ != "VERB" or lemma not in speech or lemma in allegation or self._denied(tok):
                 continue
             speakers = [h for h in self._subject(tok) if h.pos_ == "PROPN"]
-            source = [a for a in _distinct([a for h in speakers for a in self.actors.resolve(h, ctx)])
-                      if _political(a, sent.doc) and a.sector not in _REPORTING_SECTORS]  # fmt: skip
+            source = [a for a in distinct([a for h in speakers for a in self.actors.resolve(h, ctx)])
+                      if political(a, sent.doc) and a.sector not in _REPORTING_SECTORS]  # fmt: skip
             if not source:
                 continue
             for clause in _children(tok, ["ccomp"]):
                 # the acts the clause tells, not those of a relative clause in it ("must return
                 # the helicopter that was captured by ...")
                 told = {t.idx for t in clause.subtree if not _in_relative_clause(t, clause)}
-                accused = _distinct([
+                accused = distinct([
                     a for e in reported if e.trigger_start in told
-                    for a in e.source if _accusable(a, source)
+                    for a in e.source if accusable(a, source)
                 ])  # fmt: skip
                 if accused:
                     rule = self.lex.rule_for_cameo(
@@ -597,8 +615,8 @@ class Coder:
             # "X and Y have upgraded their ties, the news agency said": the told clause acts
             acting = next((c for c in root.children if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")), root)
         source_heads, target_heads, host = self._verb_roles(acting, rule)
-        source = _distinct([a for h in source_heads for a in self.actors.resolve(h, ctx)])
-        target = _distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx)])
+        source = distinct([a for h in source_heads for a in self.actors.resolve(h, ctx)])
+        target = distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx)])
         if not source:
             return None
         tokens = {t.i for t in root.subtree}
@@ -612,32 +630,42 @@ class Coder:
         origin = "verbs" if found.pattern else "verbs-default"
         return self.lex.rule_for_cameo(self.lex.lemma(tok), plover[0], plover[1], where, origin)
 
-    def _candidate(self, tok: Token, ctx: ArticleContext) -> Candidate | None:
-        rule, cameo = self.choose_rule(tok)
-        if rule is None or self._modifier_only(tok) or self._denied(tok):
-            return None
-        if (
-            tok.tag_ == "VBN"
+    def _candidate(self, tok: Token, ctx: ArticleContext, dropped: list[Dropped] | None = None) -> Candidate | None:
+        """The draft event a rule proposes on a word, or None (with the reason in ``dropped``, when given)."""
+        choice = self.choose(tok)
+        rule, cameo = choice.rule, choice.cameo
+        reason = choice.blocked
+        if rule is not None and self._modifier_only(tok):
+            reason = "the word only describes someone or something (a modifier or an agent's kind)"
+        elif rule is not None and self._denied(tok):
+            reason = "it lies in what a denial rejects"
+        elif (
+            rule is not None
+            and tok.tag_ == "VBN"
             and tok.dep_ in ("acl", "amod")
             and any(c.dep_ == "agent" for c in tok.children)
             and taxonomy.quad(rule.category) in (1, 2)
         ):
-            return None  # "militants backed by Ankara": a standing tie that describes them, no event
-        marked = self._last_match if rule.origin == "verbs" else None
+            reason = "a standing tie that describes someone ('militants backed by Ankara')"
+        if reason is not None or rule is None:
+            if reason is not None and dropped is not None:
+                dropped.append(Dropped(tok.text, tok.idx, reason))
+            return None
+        marked = choice.match if rule.origin == "verbs" else None
         if "subject_target" in rule.flags:
             source_heads, target_heads, host = self._speaker_roles(tok)
         elif rule.pos == "VERB":
             source_heads, target_heads, host = self._verb_roles(tok, rule)
         else:
             source_heads, target_heads, host = self._noun_roles(tok, rule)
-        if marked is not None and not _is_passive(tok):
+        if marked is not None and not is_passive(tok):
             # a pattern that marks its actors ("$ * + ...") says where they are
             if marked.source_token is not None:
                 source_heads = [marked.source_token]
             if marked.target_token is not None:
                 target_heads = [marked.target_token]
-        source = _distinct([a for h in source_heads for a in self.actors.resolve(h, ctx)])
-        target = _distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx)])
+        source = distinct([a for h in source_heads for a in self.actors.resolve(h, ctx)])
+        target = distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx)])
         source_ids = {(a.start, a.text) for a in source}
         target = [a for a in target if (a.start, a.text) not in source_ids]
         if not target and len(source) > 1 and rule.pos == "VERB" and self.lex.lemma(tok) in self.lex.kind("reciprocal"):
@@ -731,7 +759,7 @@ class Coder:
 
     def _subject(self, verb: Token, depth: int = 0) -> list[Token]:
         """Who does what ``verb`` says: its subject, a passive's agent, or a governing clause's subject."""
-        if _is_passive(verb):
+        if is_passive(verb):
             return [o for a in _children(verb, ["agent"]) for o in a.children if o.dep_ == "pobj"]
         subjects = _children(verb, ["nsubj"])
         if subjects:
@@ -740,7 +768,7 @@ class Coder:
             return []
         if verb.dep_ in ("xcomp", "advcl", "conj", "pcomp", "acomp") and verb.head.i != verb.i:
             head = verb.head
-            if verb.dep_ == "xcomp" and _is_passive(head):
+            if verb.dep_ == "xcomp" and is_passive(head):
                 # "Gollum was seen to break into ...": the passive subject does it
                 return _children(head, ["nsubjpass"])
             if head.pos_ in ("VERB", "AUX"):
@@ -753,7 +781,7 @@ class Coder:
             if head.dep_ == "pcomp" or head.pos_ in ("ADP", "ADJ", "ADV"):
                 # "X is about to restore ...", "X is ready to send ...": up through the adjective
                 return self._subject(head.head, depth + 1) if head.head.i != head.i else []
-        if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN") and not _is_passive(verb):
+        if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN") and not is_passive(verb):
             thing = verb.head
             carrier = thing.head
             if thing.dep_ == "dobj" and carrier.pos_ == "VERB" and self.lex.lemma(carrier) in self.lex.kind("light"):
@@ -783,9 +811,9 @@ class Coder:
     def _verb_roles(self, verb: Token, rule: TriggerRule) -> tuple[list[Token], list[Token], Token]:
         source = self._subject(verb)
         target: list[Token] = []
-        if _is_passive(verb) and not source and "stative" in rule.flags:
+        if is_passive(verb) and not source and "stative" in rule.flags:
             source = _children(verb, ["nsubjpass"])  # "Israel is opposed to French mediation"
-        elif _is_passive(verb):
+        elif is_passive(verb):
             if rule.object_role == "target":
                 target += _children(verb, ["nsubjpass"])
         elif rule.object_role == "target":
@@ -893,8 +921,8 @@ class Coder:
             if partner is None:
                 out.append(cand)
                 continue
-            partner.source = _better(partner.source, cand.source)
-            partner.target = _better(partner.target, cand.target)
+            partner.source = better(partner.source, cand.source)
+            partner.target = better(partner.target, cand.target)
             partner.mode = partner.mode or cand.mode
             partner.tokens |= cand.tokens
             if _rule_rank(cand.rule) > _rule_rank(partner.rule):
@@ -908,207 +936,14 @@ class Coder:
 
     # -- finishing --------------------------------------------------------------------------
 
-    def _finish(
-        self,
-        cand: Candidate,
-        sent: Span,
-        ctx: ArticleContext,
-        article: Article,
-        sentence_contexts: set[str],
-        sentence_dates: list[Span],
-    ) -> Event | None:
-        rule = cand.rule
-        negation_is_trigger = any(c.kind == "neg" for c in rule.requires)
-        mod = modality(cand.trigger, self.lex, negation_is_trigger=negation_is_trigger)
-        if cand.host.i != cand.trigger.i:
-            host_mod = modality(cand.host, self.lex)
-            _combine(mod, host_mod)
-        source, target = cand.source, cand.target
-        if len(source) > 1 and target:
-            # "Armenia and Azerbaijan signed a ceasefire": a party the target phrase names is not a source too
-            taken = {(a.start, a.text) for a in target}
-            source = [a for a in source if (a.start, a.text) not in taken] or source
-        if not source and rule.category == "MOBILIZE" and _is_passive(cand.trigger):
-            # "Iraqi troops were deployed to Kirkuk": forces sent by nobody named move themselves
-            moved = [c for c in cand.trigger.children if c.dep_ == "nsubjpass"]
-            if not any(c.dep_ == "agent" for c in cand.trigger.children):
-                source = [a for h in moved for a in self.actors.resolve(h, ctx)]
-                taken = {(a.start, a.text) for a in source}
-                target = [a for a in target if (a.start, a.text) not in taken]
-        if not source and mod.speaker is not None and rule.category in _VERBAL_CATEGORIES:
-            source = self.actors.resolve(mod.speaker, ctx)  # "X said a request has been made"
-        if not source and rule.category == "PROTEST" and cand.asserted:
-            # ACLED's convention for a demonstration nobody is named for: protesters of the
-            # country where it happened
-            country = self._where(cand.trigger, ctx)
-            if country and country not in ("IGO", "NGO"):
-                source = [Actor(text="protesters", code=f"{country}CVL", country=country, sector="CVL", assumed=True)]
-        if not target and "host_gov" in rule.flags and source:
-            country = next((a.country for a in source if a.country and a.country != "IGO"), None)
-            if country:
-                target = [Actor(text=f"{country} government", code=f"{country}GOV", country=country, sector="GOV")]
-        if not source and category_is_violent(rule.category) and rule.origin != "verbs-default" and cand.asserted:
-            # ACLED's convention for an attack nobody is named for: an unidentified armed group of
-            # the country where it happened
-            country = self._where(cand.trigger, ctx)
-            if country and country not in ("IGO", "NGO"):
-                unidentified = Actor("unidentified armed group", f"{country}UAF", country, "UAF", assumed=True)
-                source = [unidentified]
-        if not source and "police_source" in rule.flags and target:
-            country = self._where(cand.trigger, ctx)
-            if country and country not in ("IGO", "NGO"):
-                source = [Actor(text="police", code=f"{country}COP", country=country, sector="COP", assumed=True)]
-        bare = "bare_ok" in rule.flags and cand.asserted
-        if not source and not ("no_source_ok" in rule.flags and target) and not bare:
-            return None
-        if not source and not target and not bare:
-            return None
-        if taxonomy.quad(rule.category) in (1, 2) and not any(a.country or a.org for a in source + target):
-            # cooperation between nobody in particular ("the tanks head back") tells an analyst
-            # nothing; violence by unplaced actors still matters (ACLED codes it)
-            return None
-        if (
-            rule.origin in ("verbs-default", "model")
-            and "none" in sentence_contexts
-            and not _armed([a for a in source + target if not a.assumed], states=False)
-        ):
-            return None  # "died of the ailment", "took the train after the crash": no political act
-        if (
-            rule.origin in ("verbs-default", "model")
-            and taxonomy.quad(rule.category) != 4
-            and not any(_political(a, sent.doc) for a in source or target)
-        ):
-            # a verb's default code for people of no political role ("the actress arrived in
-            # Paris", "she thought she cried") is everyday life, not a political event (material
-            # conflict, such as a protest, stays: anyone can riot)
-            return None
-        if taxonomy.quad(rule.category) in (1, 2) and not any(_political(a, sent.doc) for a in source + target):
-            # cooperation among private people ("health workers visiting children at home",
-            # "people talk about downtown") is no political event either
-            return None
-
-        category = rule.category
-        rule_name = rule.name + ("+merged" if cand.merged else "") + ("+near" if cand.target_near else "")
-        named_source = [a for a in source if not a.assumed]
-        by_protesters = bool(_actor_words(named_source) & self.lex.hint_words("protest"))
-        unarmed_means = category == "ASSAULT" and (
-            (cand.mode or self._mode_from_words(category, cand.tokens, sent.doc)) in _RIOT_MEANS
-        )
-        if category == "ASSAULT" and (
-            (by_protesters and unarmed_means)
-            or (
-                cand.mode == "primitive"
-                and sentence_contexts & {"protest", "riot"}
-                and not _armed(named_source, states=False)
-            )
-        ):
-            # "youths threw stones during demonstrations", "a protester demolished the building":
-            # violence by demonstrators, or unarmed people's stones at a protest, is a riot
-            category, cand.mode = "PROTEST", "riot"
-            cand.cameo = None  # the verb's own CAMEO code (destroy property) is no longer the event's
-            rule_name += ">PROTEST"
-            sentence_contexts = sentence_contexts | {"riot"}  # ACLED: a violent demonstration
-            if not named_source:
-                country = self._where(cand.trigger, ctx)
-                named_source = [Actor("protesters", f"{country}CVL", country, "CVL", assumed=True)] if country else []
-            source = named_source
-        if mod.label == "purpose" and (category in _VERBAL_CATEGORIES or category == "PROTEST"):
-            mod.hypothetical, mod.label = False, None  # "staged a rally to demand reforms": the demand is made
-        promoted = self._promise_or_threat(category, mod, negation_is_trigger)
-        if promoted:
-            # PLOVER codes a stated future or intended act as a commitment: "will provide aid" is
-            # AGREE, "plans to impose restrictions" is THREATEN
-            rule_name += f">{promoted}"
-            category, cand.mode = promoted, None
-            mod.hypothetical = False
-        worded = self._mode_from_words(category, cand.tokens, sent.doc)
-        if worded is None and category == "ASSAULT" and cand.mode is None:
-            # "the aerial bombardments left scores dead": the weapon is named outside the clause
-            worded = self._mode_from_words(category, {t.i for t in sent}, sent.doc)
-        # a weapon word outranks an ASSAULT rule's mode, unless the mode names the act ("abducted
-        # and shot dead" is an abduction whatever the weapon)
-        weapon_first = category == "ASSAULT" and cand.mode not in _ACT_MODES
-        mode = (worded or cand.mode) if weapon_first else (cand.mode or worded)
-        try:
-            mode = taxonomy.canonical_mode(category, mode)
-        except ValueError:
-            mode = None
-        day, precision, historical = self._date(cand, sent, sentence_dates, ctx.published)
-        if not historical:
-            historical = self._in_past_war(cand.trigger)
-        fatalities = injuries = None
-        if category in _VIOLENT_CATEGORIES:
-            tokens = [sent.doc[i] for i in sorted(cand.tokens)]
-            fatalities, injuries = casualties(tokens, self.lex)
-            fatalities = fatalities or 0
-            injuries = injuries or 0
-
-        contexts = set(sentence_contexts)
-        if category == "ASSAULT" and (fatalities or injuries):
-            contexts.discard("disrupted")  # a bomb that killed while being defused was not disrupted
-        if "mob" in contexts and not self._by_a_mob(source, cand.trigger):
-            contexts.discard("mob")  # vigilantes who only report, or fight beside an army, are no mob
-        if category == "COERCE" and "protest" in contexts and not self._at_a_protest(target, cand.trigger):
-            contexts.discard("protest")  # activists arrested before a rally: arrests, not an intervention
-        rule_contexts = {flag.split("=", 1)[1] for flag in rule.flags if flag.startswith("acled=")}
-        coding = taxonomy.code(
-            category,
-            mode,
-            source_armed=_armed(source),
-            target_armed=_armed(target, states=False),  # a place attacked stands for its people
-            context=contexts - {"none"},
-            source_role=_role(source),
-            target_role=_role(target, states=False),
-            preferred=rule_contexts,
-        )
-        acled_type, acled_subtype = coding.acled_type, coding.acled_subtype
-        if rule.origin == "model" or (rule.origin == "verbs-default" and category not in _WEAK_EVIDENCE_ACLED):
-            # the sentence classifier and a verb's default code know the category at best: too little
-            # to assert ACLED's seizures, arrests or protests ("took samples", "pulled by police")
-            acled_type = acled_subtype = None
-        cameo, goldstein = coding.cameo, coding.goldstein
-        if cand.cameo and not promoted:
-            cameo, goldstein = cand.cameo, taxonomy.goldstein(cand.cameo)
-        event = Event(
-            type=category,
-            mode=mode,
-            source=source,
-            target=target,
-            sentence=sent.text.strip(),
-            sentence_start=sent.start_char,
-            sentence_end=sent.end_char,
-            rule=rule_name,
-            confidence=_confidence(source, target, cand),
-            article_id=article.article_id,
-            trigger=cand.trigger.text,
-            trigger_start=cand.trigger.idx,
-            trigger_end=cand.trigger.idx + len(cand.trigger),
-            cameo=cameo,
-            quad=coding.quad,
-            intensity=coding.intensity,
-            goldstein=goldstein,
-            acled_type=acled_type,
-            acled_subtype=acled_subtype,
-            date=day.isoformat() if day else None,
-            date_precision=precision,
-            fatalities=fatalities,
-            injuries=injuries,
-            negated=mod.negated,
-            hypothetical=mod.hypothetical,
-            historical=historical,
-            modality=mod.label,
-            extras={"rule_source": rule.source},
-        )
-        event.assign_id()
-        return event
-
     def _places(self, doc: Doc) -> list[PlaceMention]:
         """The document's place mentions, geoparsed once (for actors and for event locations),
         with the countries the dictionaries find in it as the context."""
         assert self.geoparser is not None
-        if self._doc_places is None or self._doc_places[0] is not doc:
-            self._doc_places = (doc, self.geoparser.places(doc, self._place_hint))
-        return self._doc_places[1]
+        places = doc.user_data.get(_PLACES)
+        if places is None:
+            places = doc.user_data[_PLACES] = self.geoparser.places(doc, doc.user_data.get(_PLACE_HINT, []))
+        return places
 
     def _token_places(self, doc: Doc) -> dict[int, str]:
         """The ISO3 country of each token of the place names the geoparser resolves in a document
@@ -1123,29 +958,7 @@ class Coder:
                 out[i] = place.country
         return out
 
-    def _at_a_protest(self, target: list[Actor], trigger: Token) -> bool:
-        """Whether a coercive act is done to demonstrators or at a demonstration: a word with the
-        "protest" hint names its target ("arrested 50 protesters") or follows "at" or "during"
-        ("detained at the rally")."""
-        protest_words = self.lex.hint_words("protest")
-        words = _actor_words(target)
-        scenes = [p for p in trigger.children if p.dep_ == "prep" and p.lower_ in ("at", "during")]
-        # "arrested 180 people as supporters staged sit-ins": a clause of the same moment
-        scenes += [c for c in trigger.children if c.dep_ == "advcl" and _opened_by(c, _MEANWHILE)]
-        words |= {self.lex.lemma(o) for scene in scenes for o in scene.subtree}
-        return bool(words & protest_words)
-
-    def _by_a_mob(self, source: list[Actor], trigger: Token) -> bool:
-        """Whether ACLED's mob violence applies: a word with the "mob" hint (acled_context.tsv) names
-        the event's source, its subject or passive agent, or the act itself ("lynched")."""
-        mob_words = self.lex.hint_words("mob")
-        words = _actor_words(source)
-        doers = [t for c in trigger.children if c.dep_ == "nsubj" for t in c.subtree]
-        doers += [t for c in trigger.subtree if c.dep_ == "agent" for t in c.subtree]
-        words |= {self.lex.lemma(t) for t in [trigger, *doers]}
-        return bool(words & mob_words)
-
-    def _where(self, trigger: Token, ctx: ArticleContext) -> str | None:
+    def where(self, trigger: Token, ctx: ArticleContext) -> str | None:
         """For an actor ACLED's conventions assume (the police, protesters, an unidentified armed
         group): the country of the place the event's words name ("arrested in Lebanon"), else the
         country the sentence, else the article, is about."""
@@ -1169,124 +982,10 @@ class Coder:
         governor = trigger.head.head if trigger.dep_ == "pobj" else trigger.head
         return self.lex.lemma(governor) in casualty_verbs
 
-    @staticmethod
-    def _promise_or_threat(category: str, mod: Modality, negation_is_trigger: bool = False) -> str | None:
-        """The category a future, intended or refused act is coded as, or None to keep it as it is.
-
-        PLOVER codes "will provide aid" as AGREE, "plans to impose a curfew" as THREATEN, and a
-        cooperation refused ("failed to reach an agreement", "will not accept refugees") as REJECT.
-        """
-        cooperative = taxonomy.quad(category) in (1, 2)
-        if "attempt" in mod.labels and cooperative and not mod.negated and category != "AGREE":
-            return "AGREE"  # "seeking to deepen a partnership": an intent to cooperate
-        if mod.negated and cooperative and mod.labels <= {"future", "intention", "reported"}:
-            mod.negated = False
-            return "REJECT"
-        if negation_is_trigger and mod.label in ("future", "intention"):
-            return "REJECT"  # "will not accept": a refusal announced
-        if mod.label not in ("future", "intention") or mod.negated:
-            return None
-        if "ultimatum" in mod.labels and mod.labels <= {"future", "intention", "reported", "ultimatum"}:
-            return "THREATEN"  # "will withdraw its force unless ...": whatever the act, a threat
-        if not mod.labels <= {"future", "intention", "reported"}:
-            return None  # "might want to", "if ... will": no commitment
-        quad = taxonomy.quad(category)
-        if quad in (1, 2):
-            return "AGREE"
-        if quad == 4:
-            return "THREATEN"
-        return None
-
-    def _mode_from_words(self, category: str, token_ids: set[int], doc: Doc) -> str | None:
-        """The highest-ranked mode (earliest row of modes.tsv) a word of the clause names."""
-        table = self.lex.modes.get(category)
-        if not table:
-            return None
-        # "anti-aircraft guns" are no aircraft; "destroying several helicopters" names a target, not a weapon
-        victims = self._harmed(doc[i] for i in token_ids) | self._motives(doc[i] for i in token_ids)
-        words = [
-            doc[i]
-            for i in token_ids
-            if i not in victims and not (i >= 2 and doc[i - 1].text == "-" and doc[i - 2].lower_ == "anti")
-        ]
-        lemmas = {self.lex.lemma(t) for t in words} | {t.lower_ for t in words}
-        return next((mode for word, mode in table.items() if word in lemmas), None)
-
-    def _date(
-        self, cand: Candidate, sent: Span, dates: list[Span], published: date | None
-    ) -> tuple[date | None, str | None, bool]:
-        """The event's date: a date expression (one of the sentence's DATE/TIME entities) in its
-        clause or a governing one, else publication."""
-        chain = [cand.trigger, *cand.trigger.ancestors]
-        if cand.host.i != cand.trigger.i:
-            chain += [cand.host, *cand.host.ancestors]
-        best: tuple[int, date | None, str | None, bool] | None = None
-        for ent in dates:
-            attach = ent.root
-            while attach.pos_ not in ("VERB", "AUX", "NOUN") or attach.i in range(ent.start, ent.end):
-                if attach.head.i == attach.i:
-                    break
-                attach = attach.head
-            if attach not in chain:
-                continue
-            rank = chain.index(attach)
-            resolved = resolve(ent.text, published)
-            if resolved is None and published is None and long_ago(ent.text) and (best is None or rank < best[0]):
-                best = (rank, None, None, True)  # "18 years ago" in an undated text: background
-                continue
-            if resolved and (best is None or rank < best[0]):
-                told_as_past = any(
-                    t.lower_ in self.lex.kind("past") for t in sent.doc[max(ent.start - 2, 0) : ent.start]
-                )
-                best = (rank, resolved[0], resolved[1], told_as_past)
-        if best is None:
-            return published, "day" if published else None, False
-        _, day, precision, told_as_past = best
-        if day is None or precision is None:
-            return None, None, True
-        return day, precision, told_as_past or is_historical(day, published, precision)
-
-    def _in_past_war(self, trigger: Token) -> bool:
-        """An event told as part of a named past war: "the Kosovo War, which resulted in ..."."""
-        wars = self.lex.kind("war")
-        return any(anc.lemma_.lower() in wars and anc.ent_type_ == "EVENT" for anc in trigger.ancestors)
-
-
-# what an event coded from a verb's default CAMEO code alone still counts as for ACLED: violence
-# and agreements, where a weak reading is still more often right than wrong
-_WEAK_EVIDENCE_ACLED = frozenset({"ASSAULT", "AGREE"})
-
-
 # ACLED sub-types of a weapon's delivery, which a chemical payload makes a chemical weapon attack
 _DELIVERY_SUBTYPES = frozenset(
     {"Shelling/artillery/missile attack", "Air/drone strike", "Remote explosive/landmine/IED"}
 )
-
-# subordinators of a clause that happens at the same moment as its governing verb
-_MEANWHILE = frozenset({"as", "while", "when"})
-
-
-def _opened_by(clause: Token, words: frozenset[str]) -> bool:
-    return any(c.dep_ == "mark" and c.lower_ in words for c in clause.children)
-
-
-def _distinct(actors: list[Actor]) -> list[Actor]:
-    """Actors without repeats: pieces of one name the parser made separate subjects name it once
-    (but "Hungarian and Romanian officials" stay two)."""
-    out: list[Actor] = []
-    for actor in actors:
-        if not any(actor.code == kept.code and _within(actor, kept) for kept in out):
-            out.append(actor)
-    return out
-
-
-def _within(actor: Actor, other: Actor) -> bool:
-    if actor.start is None or other.start is None:
-        return (actor.start, actor.text) == (other.start, other.text)
-    end = actor.end if actor.end is not None else actor.start + len(actor.text)
-    other_end = other.end if other.end is not None else other.start + len(other.text)
-    return other.start <= actor.start and end <= other_end
-
 
 def _in_relative_clause(tok: Token, clause: Token) -> bool:
     """Whether ``tok`` lies in a relative or participle clause below ``clause``."""
@@ -1297,136 +996,7 @@ def _in_relative_clause(tok: Token, clause: Token) -> bool:
     return False
 
 
-def _accusable(actor: Actor, speakers: list[Actor]) -> bool:
-    """Whether the speakers, telling of ``actor``'s violence, accuse it: not their own side, and an
-    attacker nobody named (ACLED's "unidentified armed group") only when it came from elsewhere."""
-    if any(_same_side(actor, s) for s in speakers):
-        return False
-    return not actor.assumed or all(actor.country != s.country for s in speakers)
-
-
-def _same_side(actor: Actor, speaker: Actor) -> bool:
-    """Whether ``actor`` acts for ``speaker``: the same organisation; for a state, its government,
-    forces, police and courts (not the armed groups or civilians of its country); for anyone else,
-    the same sector of the same country."""
-    if speaker.org or actor.org:
-        return actor.org == speaker.org
-    if actor.country != speaker.country:
-        return False
-    if _state_sectors(speaker.sector):
-        return _state_sectors(actor.sector)
-    return actor.sector == speaker.sector
-
-
-def _sector_codes(sector: str | None) -> list[str]:
-    """The three-letter sector codes a joined sector holds ("GOVMIL" -> GOV, MIL)."""
-    return [sector[i : i + 3] for i in range(0, len(sector), 3)] if sector else []
-
-
-def _state_sectors(sector: str | None) -> bool:
-    """A country's state, or an agency of it: no sector, or only state ones ("GOVMIL")."""
-    return all(p in _STATE_SECTORS for p in _sector_codes(sector))
-
-
 def _rule_rank(rule: TriggerRule) -> tuple[bool, int]:
     """Which of two merged triggers' rules codes the event: a pattern over a verb's default code,
     then the one with more conditions."""
     return rule.origin != "verbs-default", len(rule.requires)
-
-
-def _combine(mod: Modality, other: Modality) -> None:
-    mod.negated = mod.negated or other.negated
-    if other.hypothetical:
-        mod.hypothetical = True
-        mod.label = other.label if mod.label in (None, "reported") else mod.label
-    elif other.label and not mod.label:
-        mod.label = other.label
-    mod.speaker = mod.speaker or other.speaker
-
-
-def _specificity(actors: list[Actor]) -> int:
-    return sum(bool(a.country) * 2 + bool(a.sector) + bool(a.code) for a in actors)
-
-
-def _better(a: list[Actor], b: list[Actor]) -> list[Actor]:
-    return b if _specificity(b) > _specificity(a) else a
-
-
-_ARMED = {"MIL", "COP", "REB", "UAF", "INS", "SEP", "SPY", "PKO"}
-
-
-def _actor_words(actors: list[Actor]) -> set[str]:
-    """The lower-case words of the actors' texts, a plural's final "s" dropped ("protesters" ->
-    "protester"), to meet the one-word hints of acled_context.tsv."""
-    return {w.lower().rstrip("s") for a in actors for w in a.text.split()}
-
-
-def _political(actor: Actor, doc: Doc) -> bool:
-    """An actor of political events: a state, an organisation, an official, force or armed group,
-    a party or opposition, not a private person, business, school or hospital."""
-    if actor.country == "MNC":
-        return False  # a company
-    if actor.org or actor.country in NOT_PLACES:
-        return True
-    sectors = _sector_codes(actor.sector)
-    if sectors:
-        return any(s not in _PRIVATE_SECTORS for s in sectors)
-    if actor.start is None:
-        return bool(actor.country)
-    end = actor.end if actor.end is not None else actor.start + len(actor.text)
-    span = doc.char_span(actor.start, end, alignment_mode="expand")
-    # a person of no known role ("Kardashian", "she") is no political actor; a country ("Israel",
-    # "it" for Israel) is
-    person = span is not None and (span.root.ent_type_ == "PERSON" or span.root.lower_ in _PERSONAL_PRONOUNS)
-    return bool(actor.country) and not person
-
-
-_PERSONAL_PRONOUNS = frozenset({"i", "me", "you", "he", "him", "she", "her"})
-
-
-_PRIVATE_SECTORS = frozenset({"CVL", "BUS", "EDU", "MED", "LAB", "HLH", "AGR", "ENV", "SPT"})
-
-
-def _bare_state(actor: Actor) -> bool:
-    """A country named as a whole ("Israel invaded ..."): in violence, its state and its forces."""
-    return (
-        bool(actor.country)
-        and actor.country not in NOT_PLACES
-        and not (actor.sector or actor.org or actor.ethnicity or actor.assumed)
-    )
-
-
-def _armed(actors: list[Actor], states: bool = True) -> bool | None:
-    """Whether an armed actor is among these (None for none at all); with ``states``, a country
-    named as a whole counts as its armed state."""
-    if not actors:
-        return None
-    return any((a.sector or "") in _ARMED or a.country == "IMG" or (states and _bare_state(a)) for a in actors)
-
-
-def _role(actors: list[Actor], states: bool = True) -> str | None:
-    # an international militarised group (CAMEO "IMG": the Islamic State, al-Qaeda) is a non-state armed actor
-    roles = [
-        "nonstate" if a.country == "IMG" else ("state" if states and _bare_state(a) else taxonomy.sector_role(a.sector))
-        for a in actors
-    ]
-    return next((r for r in roles if r), None)
-
-
-def _confidence(source: list[Actor], target: list[Actor], cand: Candidate) -> float:
-    score = 0.5
-    if source and any(a.country for a in source):
-        score += 0.2
-    if target and any(a.country for a in target):
-        score += 0.15
-    if cand.rule.requires:
-        score += 0.05
-    if cand.rule.pos == "NOUN" and cand.host.i == cand.trigger.i:
-        score -= 0.1
-    # the CAMEO verb dictionary is broader than powderkeg's own patterns, and a verb's default
-    # code or the sentence classifier knows the category at best
-    score -= _ORIGIN_DOUBT.get(cand.rule.origin, 0.0)
-    return min(score, 0.95)
-
-
-_ORIGIN_DOUBT = {"verbs": 0.05, "verbs-default": 0.1, "model": 0.1}
