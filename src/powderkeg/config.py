@@ -33,6 +33,9 @@ class Settings:
     verb_patterns: bool = True  # also code verbs with the PETRARCH CAMEO verb dictionary
     sentence_model: bool = True  # classify sentences no pattern coded (data/models/plover_sentence.json)
     sentence_model_threshold: float = 0.3  # the least probability the classifier must give
+    # events below this confidence are kept in the store but shown nowhere: not by the CLI, the API,
+    # exports or alerts (a query can still lower it); see docs/evaluation.md for what it buys
+    min_confidence: float = 0.0
     max_sentence_tokens: int = 200  # longer run-on "sentences" (tables, lists, unpunctuated text) are not coded
     store_batch: int = 64  # coded articles stored per database transaction (ingest, fetch, load)
     doc_time_budget: float = 30.0  # seconds coding one document may take; past it the document is skipped
