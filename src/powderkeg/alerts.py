@@ -24,6 +24,9 @@ The model (``docs/escalation.md`` has the details and the measured error rates):
   near that of busy ones instead of far below it.)
 * One alert per escalation: surprising windows ending within ``cooldown_days`` of an alert of the
   same rule are folded into it (also across runs: stored alerts count).
+* Only events at or above ``min_confidence`` are counted and cited. An alert records the threshold
+  it was counted at and is listed at that threshold or a lower one: an alert counted with events
+  under the threshold asked for is not shown (nor does it hold back detection at that threshold).
 
 Rules (which dyads, and per-dyad settings) are read from a YAML file, by default the packaged
 ``data/alert_rules.yaml``. Alerts are stored in the database with a stable id, so evaluating the
@@ -63,6 +66,7 @@ from powderkeg.series import (
     pair_counts,
     side_from_config,
 )
+from powderkeg.store.confidence import check_min_confidence
 
 if TYPE_CHECKING:
     import httpx
@@ -82,6 +86,7 @@ __all__ = [
     "Signal",
     "Sink",
     "WebhookSink",
+    "alert_windows",
     "deliver",
     "detect",
     "episodes",
@@ -557,15 +562,15 @@ def _country_side(code: str) -> Side:
     return Side((ActorFilter(code),))
 
 
-def rules_for(store: Store, rules: Rules, since: date, until: date) -> list[DyadRule]:
+def rules_for(store: Store, rules: Rules, since: date, until: date, min_confidence: float = 0.0) -> list[DyadRule]:
     """The rules to evaluate: the file's dyads, and (when ``pairs`` is on) every country pair
-    with at least ``min_events`` events between ``since`` and ``until`` that no dyad rule of the
-    same name (``AAA-BBB``, alphabetical) replaces."""
+    with at least ``min_events`` events (of at least ``min_confidence``) between ``since`` and
+    ``until`` that no dyad rule of the same name (``AAA-BBB``, alphabetical) replaces."""
     out = list(rules.dyads)
     if rules.pairs:
         names = {r.name for r in rules.dyads}
         params = rules.pair_params or rules.defaults
-        for a, b, _ in country_pairs(store, since, until, rules.pair_min_events):
+        for a, b, _ in country_pairs(store, since, until, rules.pair_min_events, min_confidence):
             name = f"{a}-{b}"
             if name not in names:
                 out.append(DyadRule(name, Dyad(_country_side(a), _country_side(b)), params, pair=(a, b)))
@@ -593,6 +598,7 @@ class Alert:
     baseline: dict[str, Any]
     events: list[dict[str, Any]] = field(default_factory=list)
     created_at: str = ""
+    min_confidence: float = 0.0  # the events counted and cited had at least this confidence
 
     @property
     def ratio(self) -> float:
@@ -616,6 +622,7 @@ class Alert:
             "baseline": self.baseline,
             "events": self.events,
             "created_at": self.created_at,
+            "min_confidence": self.min_confidence,
         }
 
     @classmethod
@@ -635,6 +642,7 @@ class Alert:
             baseline=d.get("baseline") or {},
             events=d.get("events") or [],
             created_at=d.get("created_at") or "",
+            min_confidence=float(d.get("min_confidence") or 0.0),
         )
 
     def summary(self) -> str:
@@ -648,9 +656,11 @@ class Alert:
         )
 
 
-def alert_id(rule: DyadRule, start: date, end: date) -> str:
+def alert_id(rule: DyadRule, start: date, end: date, min_confidence: float = 0.0) -> str:
     measure = rule.params.measure if isinstance(rule.params.measure, str) else ",".join(rule.params.measure)
     key = f"{rule.name}|{rule.dyad.label()}|{measure}|{start.isoformat()}|{end.isoformat()}"
+    if min_confidence > 0:  # counted from fewer events: another alert (ids of threshold 0 stay as they were)
+        key += f"|{float(min_confidence)!r}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -665,9 +675,19 @@ def _event_summary(event: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _stored_ends(store: Store, rule_name: str) -> list[date]:
-    rows = store.con.execute("SELECT window_end FROM alerts WHERE rule = ?", [rule_name]).fetchall()
-    return [r[0] for r in rows]
+def _alerts_shown_sql(min_confidence: float) -> tuple[str, list[Any]]:
+    """A condition on the ``alerts`` table keeping the alerts shown at ``min_confidence``: those
+    counted at that threshold or a higher one (an alert stored before alerts recorded it: 0)."""
+    threshold = check_min_confidence(min_confidence)
+    if threshold == 0.0:
+        return "true", []
+    return "coalesce(TRY_CAST(json_extract_string(json, '$.min_confidence') AS DOUBLE), 0) >= ?", [threshold]
+
+
+def _stored_ends(store: Store, rule_name: str, min_confidence: float = 0.0) -> list[date]:
+    shown, params = _alerts_shown_sql(min_confidence)
+    rows = store.con.execute(f"SELECT window_end FROM alerts WHERE rule = ? AND {shown}", [rule_name, *params])
+    return [r[0] for r in rows.fetchall()]
 
 
 def _history_start(first: date, since: date, until: date, p: Params, recent: bool) -> date:
@@ -683,12 +703,14 @@ def detect(
     until: date | None = None,
     skip_stored: bool = True,
     recent: bool = False,
+    min_confidence: float = 0.0,
 ) -> list[Alert]:
     """Alerts for windows ending between ``since`` and ``until`` (default: all stored days),
     not yet stored (unless ``skip_stored`` is False) and not within the cooldown of a stored
-    alert of the same rule. With ``recent``, each rule tests only windows ending on its last
-    ``lookback_days`` days up to ``until`` (what ``watch`` does). Nothing is written."""
-    span = data_span(store)
+    alert of the same rule shown at ``min_confidence``. With ``recent``, each rule tests only
+    windows ending on its last ``lookback_days`` days up to ``until`` (what ``watch`` does). Only
+    events of at least ``min_confidence`` are counted and cited. Nothing is written."""
+    span = data_span(store, min_confidence)
     if span is None:
         return []
     until = min(until or span[1], span[1])
@@ -702,27 +724,34 @@ def detect(
     pair_from = max(span[0], since - timedelta(days=history))
     alerts: list[Alert] = []
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    selected = rules_for(store, rules, pair_from, until)
+    selected = rules_for(store, rules, pair_from, until, min_confidence)
     batched: dict[tuple[str, str], list[int]] = {}
     pairs = [r for r in selected if r.pair]
     if pairs:  # the automatic pairs share their settings: one query for all of them
         p = pairs[0].params
         start = _history_start(span[0], since, until, p, recent)
-        batched = pair_counts(store, p.measure, start, until, [r.pair for r in pairs if r.pair])
+        batched = pair_counts(store, p.measure, start, until, [r.pair for r in pairs if r.pair], min_confidence)
     for rule in selected:
         p = rule.params
         rule_since = max(span[0], until - timedelta(days=p.lookback_days - 1)) if recent else since
         start = _history_start(span[0], since, until, p, recent)
-        counts = batched[rule.pair] if rule.pair else measure_counts(store, rule.dyad, p.measure, start, until)
+        if rule.pair:
+            counts = batched[rule.pair]
+        else:
+            counts = measure_counts(store, rule.dyad, p.measure, start, until, min_confidence)
         first_end = (rule_since - start).days
-        taken = [(d - start).days for d in _stored_ends(store, rule.name)] if skip_stored else []
+        taken = [(d - start).days for d in _stored_ends(store, rule.name, min_confidence)] if skip_stored else []
         for signal in episodes(scan(counts, start.weekday(), p, first_end), p.cooldown_days, taken):
             w_start = start + timedelta(days=signal.start)
             w_end = start + timedelta(days=signal.end)
-            events = dyad_events(store, rule.dyad, w_start, w_end, p.measure, p.top_events) if p.top_events else []
+            events = (
+                dyad_events(store, rule.dyad, w_start, w_end, p.measure, p.top_events, min_confidence)
+                if p.top_events
+                else []
+            )
             alerts.append(
                 Alert(
-                    alert_id=alert_id(rule, w_start, w_end),
+                    alert_id=alert_id(rule, w_start, w_end, min_confidence),
                     rule=rule.name,
                     dyad=rule.dyad.label(),
                     directed=rule.dyad.directed,
@@ -742,6 +771,7 @@ def detect(
                     },
                     events=[_event_summary(e) for e in events],
                     created_at=now,
+                    min_confidence=float(min_confidence),
                 )
             )
     alerts.sort(key=lambda a: (a.window_end, a.rule))
@@ -755,10 +785,11 @@ def evaluate(
     until: date | None = None,
     sinks: Sequence[Sink] = (),
     recent: bool = False,
+    min_confidence: float = 0.0,
 ) -> list[Alert]:
     """Detect (see :func:`detect`), store the new alerts and queue them for ``sinks`` (see
     :func:`deliver`); returns the new alerts. Evaluating the same data again returns nothing."""
-    new = detect(store, rules, since, until, recent=recent)
+    new = detect(store, rules, since, until, recent=recent, min_confidence=min_confidence)
     if not new:
         return []
     store.con.execute("BEGIN TRANSACTION")
@@ -784,23 +815,38 @@ def evaluate(
 
 
 def stored_alerts(
-    store: Store, since: date | None = None, rule: str | None = None, limit: int | None = None
+    store: Store,
+    since: date | None = None,
+    rule: str | None = None,
+    limit: int | None = None,
+    min_confidence: float = 0.0,
 ) -> list[Alert]:
-    """Stored alerts, newest window first."""
-    where: list[str] = []
-    params: list[Any] = []
+    """Stored alerts shown at ``min_confidence`` (see :func:`_alerts_shown_sql`), newest window first."""
+    shown, shown_params = _alerts_shown_sql(min_confidence)
+    where: list[str] = [shown]
+    params: list[Any] = [*shown_params]
     if since:
         where.append("window_end >= ?")
         params.append(since)
     if rule:
         where.append("rule = ?")
         params.append(rule)
-    sql = "SELECT json FROM alerts" + (" WHERE " + " AND ".join(where) if where else "")
+    sql = "SELECT json FROM alerts WHERE " + " AND ".join(where)
     sql += " ORDER BY window_end DESC, score DESC, alert_id"
     if limit:
         sql += " LIMIT ?"
         params.append(int(limit))
     return [Alert.from_dict(json.loads(r[0])) for r in store.con.execute(sql, params).fetchall()]
+
+
+def alert_windows(store: Store, dyad: str, min_confidence: float = 0.0) -> list[tuple[date, date]]:
+    """The windows of the stored alerts of a dyad (its label) shown at ``min_confidence``, oldest first."""
+    shown, params = _alerts_shown_sql(min_confidence)
+    rows = store.con.execute(
+        f"SELECT window_start, window_end FROM alerts WHERE dyad = ? AND {shown} ORDER BY window_end",
+        [dyad, *params],
+    )
+    return [(r[0], r[1]) for r in rows.fetchall()]
 
 
 # -- delivery ----------------------------------------------------------------------------------
@@ -984,6 +1030,6 @@ def evaluate_and_deliver(
     (new alerts, and earlier ones a sink failed to take). Returns the new alerts."""
     rules = rules or load_rules(settings.alert_rules or None)
     sinks = sinks_from_settings(settings) if sinks is None else sinks
-    new = evaluate(store, rules, sinks=sinks, recent=True)
+    new = evaluate(store, rules, sinks=sinks, recent=True, min_confidence=settings.min_confidence)
     deliver(store, sinks)
     return new

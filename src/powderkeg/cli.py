@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from powderkeg.config import ConfigError, load_settings
+from powderkeg.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(
     help="powderkeg: conflict news in, coded events out.",
@@ -29,6 +29,14 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB database file [default: ./powderkeg.duckdb]")]
+MinConfidenceOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-confidence",
+        help="Leave out events under this confidence, 0 to 1; 0 shows every event "
+        f"(default: the setting min_confidence, {Settings.min_confidence:g} unless configured)",
+    ),
+]
 
 
 class OutputFormat(StrEnum):
@@ -42,11 +50,15 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _settings(**overrides: Any):  # noqa: ANN202 - Settings, imported lazily by callers
+def _settings(**overrides: Any) -> Settings:
+    from powderkeg.store.confidence import check_min_confidence
+
     try:
-        return load_settings(**overrides)
-    except ConfigError as exc:
+        settings = load_settings(**overrides)
+        check_min_confidence(settings.min_confidence)
+    except (ConfigError, ValueError) as exc:
         raise fail(str(exc)) from exc
+    return settings
 
 
 def _open_store(db: str, read_only: bool = False):  # noqa: ANN202
@@ -286,9 +298,10 @@ def events(
         bool, typer.Option("--all", help="Include negated, hypothetical and historical events")
     ] = False,
     limit: Annotated[int | None, typer.Option(help="At most this many events")] = None,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """List stored events, newest first."""
-    settings = _settings(db=db)
+    settings = _settings(db=db, min_confidence=min_confidence)
     pair: tuple[str, str] | None = None
     if dyad:
         parts = [p.strip().upper() for p in dyad.split(",") if p.strip()]
@@ -297,7 +310,15 @@ def events(
         pair = (parts[0], parts[1])
     since_d, until_d = _date_option("--since", since), _date_option("--until", until)
     with _open_store(settings.db, read_only=True) as store:
-        rows = store.events(pair, event_type, since_d, until_d, actual_only=not all_modalities, limit=limit)
+        rows = store.events(
+            pair,
+            event_type,
+            since_d,
+            until_d,
+            actual_only=not all_modalities,
+            limit=limit,
+            min_confidence=settings.min_confidence,
+        )
     print_events(rows, fmt)
 
 
@@ -353,14 +374,17 @@ def print_events(rows: list[dict[str, Any]], fmt: OutputFormat) -> None:
 def code(
     input_path: Annotated[Path, typer.Argument(help='JSONL input: {"id", "text", "title", "url", "published"}')],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout")] = None,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """Code texts without a database: one output line per input line, in order.
 
-    Each line is {"id": ..., "events": [...]} or {"id": ..., "error": "..."}.
+    Each line is {"id": ..., "events": [...]} or {"id": ..., "error": "..."}. Events under
+    min_confidence are left out.
     """
     from powderkeg.sources.files import parse_record
+    from powderkeg.store.confidence import shown
 
-    settings = _settings()
+    settings = _settings(min_confidence=min_confidence)
     if str(input_path) != "-" and not input_path.is_file():
         raise fail(f"no such file: {input_path}")
     pipeline = _pipeline(settings)
@@ -376,7 +400,7 @@ def code(
             ids.append(_record_id(line))  # echoed as given, number or string
             yield item
 
-    n_events = n_errors = 0
+    n_events = n_errors = n_hidden = 0
     try:
         for index, coded in enumerate(pipeline.code_documents(documents())):
             ident = ids[index]
@@ -384,15 +408,18 @@ def code(
                 line: dict[str, Any] = {"id": ident, "error": f"{coded.article.status}: {coded.article.reason}"}
                 n_errors += 1
             else:
-                line = {"id": ident, "events": [e.to_dict() for e in coded.events]}
-                n_events += len(coded.events)
+                events = [e for e in coded.events if shown(e.confidence, settings.min_confidence)]
+                line = {"id": ident, "events": [e.to_dict() for e in events]}
+                n_events += len(events)
+                n_hidden += len(coded.events) - len(events)
             sink.write(json.dumps(line, ensure_ascii=False) + "\n")
     finally:
         if output:
             sink.close()
         if source is not sys.stdin.buffer:
             source.close()
-    err.print(f"{len(ids)} record(s), {n_events} event(s), {n_errors} error(s)", highlight=False)
+    hidden = f" ({n_hidden} under min_confidence {settings.min_confidence:g} left out)" if n_hidden else ""
+    err.print(f"{len(ids)} record(s), {n_events} event(s){hidden}, {n_errors} error(s)", highlight=False)
 
 
 @app.command()
@@ -465,7 +492,7 @@ def demo(db: DbOption = None) -> None:
         err.print(f"ingesting the sample reports in {folder} into {settings.db}", highlight=False)
         _run_ingest([str(folder)], settings.db, settings)
     with _open_store(settings.db, read_only=True) as store:
-        rows = store.events()
+        rows = store.events(min_confidence=settings.min_confidence)
     print_events(rows, OutputFormat.table)
 
 
@@ -688,30 +715,27 @@ def dyad(
     since: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD) [default: the dyad's first event]")] = None,
     until: Annotated[str | None, typer.Option(help="Last day [default: the dyad's last event]")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Also draw the series into this PNG file")] = None,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """Event counts and conflict scores of a dyad per day or week.
 
     Counts per quad class and PLOVER category, the PLOVER conflict and cooperation scores,
     the Goldstein sum, and the balance (cooperation - conflict) / (cooperation + conflict) of the
-    PLOVER scores. Only actual events count. Examples: 'powderkeg dyad SRB XKX --by week',
-    'powderkeg dyad XKX@srb XKX/COP --directed'.
+    PLOVER scores. Only actual events of at least min_confidence count. Examples: 'powderkeg dyad
+    SRB XKX --by week', 'powderkeg dyad XKX@srb XKX/COP --directed'.
     """
+    from powderkeg.alerts import alert_windows
     from powderkeg.series import SERIES_COLUMNS, SeriesError, dyad_series, parse_dyad, plot_series
 
-    settings = _settings(db=db)
+    settings = _settings(db=db, min_confidence=min_confidence)
     try:
         pair = parse_dyad(side_a, side_b, directed)
     except SeriesError as exc:
         raise fail(str(exc)) from exc
     since_d, until_d = _date_option("--since", since), _date_option("--until", until)
     with _open_store(settings.db, read_only=True) as store:
-        rows = dyad_series(store, pair, by.value, since_d, until_d)
-        windows = [
-            (r[0], r[1])
-            for r in store.con.execute(
-                "SELECT window_start, window_end FROM alerts WHERE dyad = ? ORDER BY window_end", [pair.label()]
-            ).fetchall()
-        ]
+        rows = dyad_series(store, pair, by.value, since_d, until_d, settings.min_confidence)
+        windows = alert_windows(store, pair.label(), settings.min_confidence)
     if plot is not None:
         try:
             written = plot_series(rows, plot, f"{pair.label()} by {by.value}", windows)
@@ -765,15 +789,18 @@ def alerts_command(
         bool, typer.Option("--deliver", help="With --detect: send new alerts to the alerts_jsonl file and webhooks")
     ] = False,
     limit: Annotated[int | None, typer.Option(help="At most this many alerts")] = None,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """List escalation alerts, newest first; with --detect, look for new ones first.
 
     An alert is a window of 1-2 days in which a dyad had significantly more conflict events than
     its own recent past predicts (docs/escalation.md), with the events and sentences behind it.
+    Only events of at least min_confidence are counted; alerts counted at a lower threshold are
+    not listed.
     """
     from powderkeg import alerts as alerting
 
-    settings = _settings(db=db, alert_rules=str(rules) if rules else None)
+    settings = _settings(db=db, alert_rules=str(rules) if rules else None, min_confidence=min_confidence)
     since_d, until_d = _date_option("--since", since), _date_option("--until", until)
     if detect:
         try:
@@ -782,14 +809,16 @@ def alerts_command(
             raise fail(str(exc)) from exc
         sinks = alerting.sinks_from_settings(settings, console=False) if deliver else []
         with _open_store(settings.db) as store:
-            new = alerting.evaluate(store, rule_set, since_d, until_d, sinks=sinks)
+            new = alerting.evaluate(
+                store, rule_set, since_d, until_d, sinks=sinks, min_confidence=settings.min_confidence
+            )
             report = alerting.deliver(store, sinks) if sinks else None
         err.print(f"{len(new)} new alert(s)", highlight=False)
         if report:
             for alert_key, sink, reason in report.failed:
                 err.print(f"[yellow]not delivered[/yellow] {alert_key} to {sink}: {reason}", highlight=False)
     with _open_store(settings.db, read_only=True) as store:
-        rows = alerting.stored_alerts(store, since_d, limit=limit)
+        rows = alerting.stored_alerts(store, since_d, limit=limit, min_confidence=settings.min_confidence)
     if fmt is AlertFormat.json:
         for alert in rows:
             sys.stdout.write(json.dumps(alert.to_dict(), ensure_ascii=False) + "\n")
@@ -825,16 +854,18 @@ def export_command(
     all_modalities: Annotated[
         bool, typer.Option("--all", help="Include negated, hypothetical and historical events")
     ] = False,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
     """Export events for other tools: GDELT 2.0 event table, ACLED columns, Parquet, JSONL, CSV.
 
     gdelt: 61 tab-separated columns without a header, as GDELT's files; acled: ACLED's export
-    columns, for events with an ACLED type; parquet needs -o.
+    columns, for events with an ACLED type; parquet needs -o. Events under min_confidence are
+    left out.
     """
     from powderkeg.export import ExportError, export_events
     from powderkeg.series import SeriesError, parse_dyad
 
-    settings = _settings(db=db)
+    settings = _settings(db=db, min_confidence=min_confidence)
     pair = None
     if dyad_option:
         parts = [p for p in dyad_option.split(",") if p.strip()]
@@ -849,7 +880,16 @@ def export_command(
         raise fail("parquet is a binary format: give an output file with -o FILE.parquet")
     with _open_store(settings.db, read_only=True) as store:
         try:
-            n = export_events(store, fmt.value, output or sys.stdout, pair, since_d, until_d, not all_modalities)
+            n = export_events(
+                store,
+                fmt.value,
+                output or sys.stdout,
+                pair,
+                since_d,
+                until_d,
+                not all_modalities,
+                min_confidence=settings.min_confidence,
+            )
         except ExportError as exc:
             raise fail(str(exc)) from exc
     err.print(f"{n} row(s) exported as {fmt.value}" + (f" to {output}" if output else ""), highlight=False)

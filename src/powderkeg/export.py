@@ -10,6 +10,7 @@
 
 By default only actual events are exported (not negated, hypothetical or historical), each
 real-world event once: a report merged into an earlier one counts in its mentions and sources.
+Events under ``min_confidence`` are left out (``powderkeg export`` passes the setting).
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ class ExportError(ValueError):
 # -- selecting events ------------------------------------------------------------------------------
 
 
-def _where(dyad: Dyad | None, since: date | None, until: date | None, actual_only: bool) -> tuple[str, list[Any]]:
+def _where(
+    dyad: Dyad | None, since: date | None, until: date | None, actual_only: bool, min_confidence: float
+) -> tuple[str, list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     if dyad is not None:
@@ -163,7 +166,7 @@ def _where(dyad: Dyad | None, since: date | None, until: date | None, actual_onl
         where.append(sql)
         params += p
     # each real-world event once, with its NumMentions / NumSources
-    conditions, values = event_conditions(since, until, actual_only)
+    conditions, values = event_conditions(since, until, actual_only, min_confidence)
     where += conditions
     params += values
     return (" WHERE " + " AND ".join(where)) if where else "", params
@@ -450,12 +453,13 @@ def export_events(
     since: date | None = None,
     until: date | None = None,
     actual_only: bool = True,
+    min_confidence: float = 0.0,
 ) -> int:
     """Write the selected events to ``out`` (a text stream, or a path; Parquet needs a path) in
-    ``fmt``; returns the number of rows written."""
+    ``fmt``, leaving out those under ``min_confidence``; returns the number of rows written."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    where, params = _where(dyad, since, until, actual_only)
+    where, params = _where(dyad, since, until, actual_only, min_confidence)
     if fmt == "parquet":
         if not isinstance(out, str | Path):
             raise ExportError("parquet is binary: give an output file (-o FILE.parquet)")

@@ -12,7 +12,8 @@ A dyad is two sides, either direction (``A-B``) or directed (``A>B``: A the sour
 target). An event belongs to the dyad when one of its source actors matches one side and one of
 its target actors the other. Only actual events count (not negated, hypothetical or historical),
 dated by the event date or else the article's publication date; events dated only to a month or a
-year are left out, since they cannot be placed on a day.
+year are left out, since they cannot be placed on a day. Every function takes ``min_confidence``:
+events under it are not counted (``powderkeg.store.confidence``; the CLI and API pass the setting).
 
 For each day or ISO week (Monday first) the series holds the number of events, counts per quad
 class and per PLOVER category, an intensity-weighted conflict score (PLOVER intensity, and
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from powderkeg.coder.taxonomy import PLOVER_CATEGORIES
+from powderkeg.store.confidence import confidence_sql
 
 if TYPE_CHECKING:
     from powderkeg.store import Store
@@ -246,6 +248,13 @@ _ACTUAL = (
 )
 
 
+def _counted(min_confidence: float) -> tuple[str, list[Any]]:
+    """The condition on ``events e JOIN articles a`` for the events a series counts, and its
+    parameters (put first: every query below starts its WHERE with it)."""
+    shown, params = confidence_sql(min_confidence)
+    return f"{_ACTUAL} AND {shown}", params
+
+
 def _measure_sql(measure: str | Sequence[str]) -> tuple[str, list[Any]]:
     """A condition on ``e`` selecting the events a measure counts."""
     if isinstance(measure, str):
@@ -266,10 +275,12 @@ def _measure_sql(measure: str | Sequence[str]) -> tuple[str, list[Any]]:
     return "list_contains(?, e.type)", [types]
 
 
-def data_span(store: Store) -> tuple[date, date] | None:
+def data_span(store: Store, min_confidence: float = 0.0) -> tuple[date, date] | None:
     """The first and last day of the stored actual events, None when there are none."""
+    counted, counted_params = _counted(min_confidence)
     row = store.con.execute(
-        f"SELECT min({_DAY}), max({_DAY}) FROM events e JOIN articles a USING (article_id) WHERE {_ACTUAL}"
+        f"SELECT min({_DAY}), max({_DAY}) FROM events e JOIN articles a USING (article_id) WHERE {counted}",
+        counted_params,
     ).fetchone()
     if not row or row[0] is None:
         return None
@@ -286,17 +297,19 @@ def dyad_series(
     by: str = "day",
     since: date | None = None,
     until: date | None = None,
+    min_confidence: float = 0.0,
 ) -> list[dict[str, Any]]:
     """One row per day or week (see :data:`SERIES_COLUMNS`), zero-filled from ``since`` to
     ``until``; without them, from the dyad's first to its last event."""
     if by not in PERIODS:
         raise SeriesError(f"--by takes day or week, not {by!r}")
     where, params = dyad_sql(dyad)
+    counted, counted_params = _counted(min_confidence)
     if since is None or until is None:
         row = store.con.execute(
             f"SELECT min({_DAY}), max({_DAY}) FROM events e JOIN articles a USING (article_id)"
-            f" WHERE {_ACTUAL} AND {where}",
-            params,
+            f" WHERE {counted} AND {where}",
+            [*counted_params, *params],
         ).fetchone()
         if not row or row[0] is None:
             return []
@@ -314,7 +327,7 @@ def dyad_series(
         WITH ev AS (
             SELECT e.event_id, e.type, e.quad, e.intensity, e.goldstein, e.fatalities, e.injuries, {_DAY} AS day
             FROM events e JOIN articles a USING (article_id)
-            WHERE {_ACTUAL} AND {_DAY} BETWEEN ? AND ? AND {where}
+            WHERE {counted} AND {_DAY} BETWEEN ? AND ? AND {where}
         ),
         periods AS (
             SELECT CAST(p AS DATE) AS period
@@ -337,7 +350,7 @@ def dyad_series(
         GROUP BY p.period
         ORDER BY p.period
     """
-    all_params = [since, until, *params, first, until, step, *PLOVER_CATEGORIES]
+    all_params = [*counted_params, since, until, *params, first, until, step, *PLOVER_CATEGORIES]
     cur = store.con.execute(sql, all_params)
     names = [d[0] for d in cur.description]
     rows: list[dict[str, Any]] = []
@@ -363,27 +376,40 @@ def dyad_series(
     return rows
 
 
-def measure_counts(store: Store, dyad: Dyad, measure: str | Sequence[str], since: date, until: date) -> list[int]:
+def measure_counts(
+    store: Store,
+    dyad: Dyad,
+    measure: str | Sequence[str],
+    since: date,
+    until: date,
+    min_confidence: float = 0.0,
+) -> list[int]:
     """The daily number of the dyad's events a measure counts, one value per day from ``since``
     to ``until`` inclusive (zeros included)."""
     where, params = dyad_sql(dyad)
     condition, measure_params = _measure_sql(measure)
+    counted, counted_params = _counted(min_confidence)
     sql = f"""
         WITH ev AS (
             SELECT {_DAY} AS day FROM events e JOIN articles a USING (article_id)
-            WHERE {_ACTUAL} AND {_DAY} BETWEEN ? AND ? AND {condition} AND {where}
+            WHERE {counted} AND {_DAY} BETWEEN ? AND ? AND {condition} AND {where}
         )
         SELECT CAST(d AS DATE) AS day, count(ev.day)
         FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) AS t(d)
         LEFT JOIN ev ON ev.day = CAST(d AS DATE)
         GROUP BY 1 ORDER BY 1
     """
-    rows = store.con.execute(sql, [since, until, *measure_params, *params, since, until]).fetchall()
+    rows = store.con.execute(sql, [*counted_params, since, until, *measure_params, *params, since, until]).fetchall()
     return [int(n) for _, n in rows]
 
 
 def pair_counts(
-    store: Store, measure: str | Sequence[str], since: date, until: date, pairs: Sequence[tuple[str, str]]
+    store: Store,
+    measure: str | Sequence[str],
+    since: date,
+    until: date,
+    pairs: Sequence[tuple[str, str]],
+    min_confidence: float = 0.0,
 ) -> dict[tuple[str, str], list[int]]:
     """:func:`measure_counts` for many country pairs (either direction) in one query: for each
     ``(a, b)`` the daily counts from ``since`` to ``until``, as ``parse_dyad(a, b)`` would give."""
@@ -393,6 +419,7 @@ def pair_counts(
     if not wanted or days <= 0:
         return out
     condition, measure_params = _measure_sql(measure)
+    counted, counted_params = _counted(min_confidence)
     sql = f"""
         WITH hits AS (
             SELECT DISTINCT e.event_id, {_DAY} AS day,
@@ -400,12 +427,12 @@ def pair_counts(
             FROM events e JOIN articles a USING (article_id)
             JOIN event_actors s ON s.event_id = e.event_id AND s.role = 'source'
             JOIN event_actors t ON t.event_id = e.event_id AND t.role = 'target'
-            WHERE {_ACTUAL} AND {_DAY} BETWEEN ? AND ? AND {condition}
+            WHERE {counted} AND {_DAY} BETWEEN ? AND ? AND {condition}
               AND s.country IS NOT NULL AND t.country IS NOT NULL AND s.country <> t.country
         )
         SELECT a, b, day, count(*) FROM hits GROUP BY a, b, day
     """
-    for a, b, day, n in store.con.execute(sql, [since, until, *measure_params]).fetchall():
+    for a, b, day, n in store.con.execute(sql, [*counted_params, since, until, *measure_params]).fetchall():
         series = out.get((a, b))
         if series is not None:
             series[(day - since).days] = int(n)
@@ -419,6 +446,7 @@ def dyad_events(
     until: date,
     measure: str | Sequence[str] = "events",
     limit: int | None = 5,
+    min_confidence: float = 0.0,
 ) -> list[dict[str, Any]]:
     """The dyad's events in a period, most severe first (fatalities, injuries, then the most
     negative PLOVER intensity), each the contract dict plus ``day``, ``url`` and ``title``."""
@@ -426,14 +454,15 @@ def dyad_events(
 
     where, params = dyad_sql(dyad)
     condition, measure_params = _measure_sql(measure)
+    counted, counted_params = _counted(min_confidence)
     sql = f"""
         SELECT e.json, {_DAY} AS day, a.url, a.title, a.origin
         FROM events e JOIN articles a USING (article_id)
-        WHERE {_ACTUAL} AND {_DAY} BETWEEN ? AND ? AND {condition} AND {where}
+        WHERE {counted} AND {_DAY} BETWEEN ? AND ? AND {condition} AND {where}
         ORDER BY coalesce(e.fatalities, 0) DESC, coalesce(e.injuries, 0) DESC, coalesce(e.intensity, 0),
                  e.confidence DESC, e.event_id
     """
-    all_params: list[Any] = [since, until, *measure_params, *params]
+    all_params: list[Any] = [*counted_params, since, until, *measure_params, *params]
     if limit is not None:
         sql += " LIMIT ?"
         all_params.append(int(limit))
@@ -447,22 +476,26 @@ def dyad_events(
     return out
 
 
-def country_pairs(store: Store, since: date, until: date, min_events: int = 1) -> list[tuple[str, str, int]]:
+def country_pairs(
+    store: Store, since: date, until: date, min_events: int = 1, min_confidence: float = 0.0
+) -> list[tuple[str, str, int]]:
     """Pairs of different countries (alphabetical) with at least ``min_events`` actual events
     between them, either direction, most active first."""
+    counted, counted_params = _counted(min_confidence)
     sql = f"""
         SELECT least(s.country, t.country) AS a, greatest(s.country, t.country) AS b,
                count(DISTINCT e.event_id) AS n
         FROM events e JOIN articles a USING (article_id)
         JOIN event_actors s ON s.event_id = e.event_id AND s.role = 'source'
         JOIN event_actors t ON t.event_id = e.event_id AND t.role = 'target'
-        WHERE {_ACTUAL} AND {_DAY} BETWEEN ? AND ?
+        WHERE {counted} AND {_DAY} BETWEEN ? AND ?
           AND s.country IS NOT NULL AND t.country IS NOT NULL AND s.country <> t.country
         GROUP BY 1, 2
         HAVING count(DISTINCT e.event_id) >= ?
         ORDER BY n DESC, a, b
     """
-    return [(a, b, int(n)) for a, b, n in store.con.execute(sql, [since, until, int(min_events)]).fetchall()]
+    rows = store.con.execute(sql, [*counted_params, since, until, int(min_events)]).fetchall()
+    return [(a, b, int(n)) for a, b, n in rows]
 
 
 # -- plotting ------------------------------------------------------------------------------------

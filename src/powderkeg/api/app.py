@@ -26,6 +26,7 @@ from powderkeg.api.routes import build_router
 from powderkeg.api.security import BodyLimit, SecurityHeaders
 from powderkeg.config import ConfigError, Settings, load_settings
 from powderkeg.pipeline import Pipeline
+from powderkeg.store import check_min_confidence
 
 #: A shorter token is refused: it could be guessed.
 MIN_TOKEN_LENGTH = 16
@@ -51,6 +52,10 @@ def create_app(
     """
     if not isinstance(settings, Settings):
         settings = load_settings(db=str(settings)) if settings is not None else load_settings()
+    try:
+        check_min_confidence(settings.min_confidence)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     if settings.api_token and len(settings.api_token) < MIN_TOKEN_LENGTH:
         raise ConfigError(f"api_token must be at least {MIN_TOKEN_LENGTH} characters; generate one with "
                           "python -c 'import secrets; print(secrets.token_urlsafe(32))'")  # fmt: skip

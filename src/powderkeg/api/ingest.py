@@ -2,7 +2,8 @@
 
 The same path as ``powderkeg ingest`` for one JSONL record: extraction, coding, then the article,
 its sentences and events in one transaction. Already-stored content changes nothing. Ingests are
-serialised (one writer, one spaCy pipeline); reads go on meanwhile.
+serialised (one writer, one spaCy pipeline); reads go on meanwhile. Every event is stored; the
+answer lists those shown at ``min_confidence``, as the rest of the API does.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from powderkeg.api.db import Database
 from powderkeg.extract import extract, failed
 from powderkeg.model import Article, Document, Status
 from powderkeg.pipeline import IngestReport, Pipeline
-from powderkeg.store import Store
+from powderkeg.store import Store, confidence_sql
 
 
 @dataclass
@@ -48,14 +49,14 @@ def document(
     return Document(origin=origin, kind=kind, raw=body, doc_id=doc_id, title=title, url=url, published=published)
 
 
-def ingest(db: Database, pipeline: Pipeline, doc: Document) -> IngestResult:
+def ingest(db: Database, pipeline: Pipeline, doc: Document, min_confidence: float = 0.0) -> IngestResult:
     try:
         article = extract(doc, pipeline.settings)
     except Exception as exc:  # extraction is written not to raise; this is the last guard
         article = failed(doc.origin, Status.ERROR, f"extraction failed: {type(exc).__name__}: {exc}")
     with db.writing() as store:
         if store.known([article.article_id]):
-            return _stored(store, article)
+            return _stored(store, article, min_confidence)
         coded = next(pipeline.code_articles([article]))
         report = IngestReport()
         # what `powderkeg ingest` does with each coded article: store it (merging reports of events
@@ -67,14 +68,22 @@ def ingest(db: Database, pipeline: Pipeline, doc: Document) -> IngestResult:
             status=str(coded.article.status),
             reason=coded.article.reason,
             stored=report.unchanged == 0,
-            events=[e.event_id for e in coded.events],
+            events=_shown_event_ids(store, coded.article.article_id, min_confidence),
         )
 
 
-def _stored(store: Store, article: Article) -> IngestResult:
+def _stored(store: Store, article: Article, min_confidence: float) -> IngestResult:
     row = store.con.execute("SELECT status, reason FROM articles WHERE article_id = ?", [article.article_id]).fetchone()
-    ids = store.con.execute(
-        "SELECT event_id FROM events WHERE article_id = ? ORDER BY sentence_start, event_id", [article.article_id]
-    ).fetchall()
     status, reason = row if row else (str(article.status), article.reason)
-    return IngestResult(article.article_id, status, reason, stored=False, events=[r[0] for r in ids])
+    events = _shown_event_ids(store, article.article_id, min_confidence)
+    return IngestResult(article.article_id, status, reason, stored=False, events=events)
+
+
+def _shown_event_ids(store: Store, article_id: str, min_confidence: float) -> list[str]:
+    """The ids of an article's stored events shown at ``min_confidence``, in text order."""
+    shown, params = confidence_sql(min_confidence, mentions=True)
+    rows = store.con.execute(
+        f"SELECT e.event_id FROM events e WHERE e.article_id = ? AND {shown} ORDER BY e.sentence_start, e.event_id",
+        [article_id, *params],
+    )
+    return [r[0] for r in rows.fetchall()]

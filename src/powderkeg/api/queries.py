@@ -15,6 +15,9 @@ against their events' first countries, and added. The union is exact (``tests/te
 compares it with ``Store.events`` for every pair). Rows are carried by ``rowid`` within one read
 transaction, so the scans read the two dictionary-compressed country columns and the date, and
 the event ids and JSON only of the page that is returned.
+
+Every read takes a ``min_confidence`` (the server's setting, or the request's parameter): events
+under it are neither listed nor counted (``powderkeg.store.confidence``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 import duckdb
 
 from powderkeg.coder.taxonomy import ACLED_EVENT_TYPES, PLOVER_CATEGORIES
-from powderkeg.store import Store
+from powderkeg.store import Store, confidence_sql
 
 #: At most this many events are plotted on the map for one filter.
 MAX_POINTS = 5000
@@ -91,6 +94,7 @@ class EventFilter:
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north (degrees)
     text: str | None = None  # words in the event's sentence, case-insensitive
     include_all: bool = False  # also negated, hypothetical and historical events
+    min_confidence: float = 0.0  # events under this confidence are left out
 
 
 # -- reading filter values -------------------------------------------------------------------------
@@ -156,6 +160,9 @@ def _conditions(f: EventFilter) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     where.append("e.cluster_id IS NULL")  # each real-world event once: its other reports are mentions
+    shown, shown_params = confidence_sql(f.min_confidence)
+    where.append(shown)
+    params += shown_params
     if not f.include_all:
         where.append(_ACTUAL)
     if f.types:
@@ -313,10 +320,14 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def get_event(store: Store, event_id: str) -> dict[str, Any] | None:
-    """An event with its article's metadata, its mentions and the sentences around it."""
+def get_event(store: Store, event_id: str, min_confidence: float = 0.0) -> dict[str, Any] | None:
+    """An event with its article's metadata, its mentions and the sentences around it; None when
+    there is no such event or it is not shown at ``min_confidence`` (a report merged into another
+    event is shown when that event is)."""
     cur = store.con
-    row = cur.execute("SELECT json FROM events WHERE event_id = ?", [event_id]).fetchone()
+    shown, shown_params = confidence_sql(min_confidence, mentions=True)
+    row = cur.execute(f"SELECT e.json FROM events e WHERE e.event_id = ? AND {shown}", [event_id, *shown_params])
+    row = row.fetchone()
     if row is None:
         return None
     event = json.loads(row[0])
@@ -370,8 +381,9 @@ def _mentions(store: Store, event: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def get_article(cur: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, Any] | None:
-    """An article with its text, sentences and the spans of its events."""
+def get_article(cur: duckdb.DuckDBPyConnection, article_id: str, min_confidence: float = 0.0) -> dict[str, Any] | None:
+    """An article with its text, sentences and the spans of its events shown at ``min_confidence``
+    (``n_events`` counts those)."""
     article = _row_dict(
         cur,
         f"SELECT {_ARTICLE_META}, doc_id, language, reason, text, n_events, ingested_at"
@@ -386,22 +398,26 @@ def get_article(cur: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, An
             "SELECT idx, start_char, end_char, text FROM sentences WHERE article_id = ? ORDER BY idx", [article_id]
         ).fetchall()
     ]
+    shown, shown_params = confidence_sql(min_confidence, mentions=True)
     article["events"] = [
         {"event_id": r[0], "type": r[1], "mode": r[2], "date": _plain(r[3]), "sentence_start": r[4],
          "sentence_end": r[5]}
         for r in cur.execute(
-            "SELECT event_id, type, mode, date, sentence_start, sentence_end FROM events WHERE article_id = ?"
-            " ORDER BY sentence_start, event_id",
-            [article_id],
+            "SELECT e.event_id, e.type, e.mode, e.date, e.sentence_start, e.sentence_end FROM events e"
+            f" WHERE e.article_id = ? AND {shown} ORDER BY e.sentence_start, e.event_id",
+            [article_id, *shown_params],
         ).fetchall()
     ]  # fmt: skip
+    article["n_events"] = len(article["events"])
     return article
 
 
-def meta(cur: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """What the filters can take, and how much is stored."""
+def meta(cur: duckdb.DuckDBPyConnection, min_confidence: float = 0.0) -> dict[str, Any]:
+    """What the filters can take, and how much is stored (the events shown at ``min_confidence``)."""
+    shown, shown_params = confidence_sql(min_confidence)
     row = cur.execute(
-        "SELECT count(*), min(date), max(date), count(lat) FROM events WHERE cluster_id IS NULL"
+        f"SELECT count(*), min(e.date), max(e.date), count(e.lat) FROM events e WHERE e.cluster_id IS NULL AND {shown}",
+        shown_params,
     ).fetchone()
     articles = cur.execute("SELECT count(*) FROM articles").fetchone()
     n, first, last, located = row if row else (0, None, None, 0)
@@ -413,4 +429,5 @@ def meta(cur: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "articles": int(articles[0]) if articles else 0,
         "first_date": _plain(first),
         "last_date": _plain(last),
+        "min_confidence": min_confidence,
     }

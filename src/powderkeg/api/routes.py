@@ -77,7 +77,24 @@ def build_router(settings: Settings) -> APIRouter:
     router = APIRouter()
     page_size = Query(ge=1, le=settings.api_max_page_size, description="Events per page")
 
+    def confidence_threshold(
+        min_confidence: Annotated[
+            float | None,
+            Query(
+                ge=0,
+                le=1,
+                allow_inf_nan=False,
+                description="Leave out events under this confidence, 0 to 1 (0: every event)"
+                f" [default: the server's min_confidence setting, {settings.min_confidence:g}]",
+            ),
+        ] = None,
+    ) -> float:
+        return settings.min_confidence if min_confidence is None else min_confidence
+
+    MinConfidence = Annotated[float, Depends(confidence_threshold)]
+
     def event_filter(
+        threshold: MinConfidence,
         dyad: Annotated[
             str | None,
             Query(max_length=20, pattern=queries.DYAD_PATTERN, description="Two countries, either direction: SRB,XKX"),
@@ -128,6 +145,7 @@ def build_router(settings: Settings) -> APIRouter:
                 bbox=queries.parse_bbox(bbox) if bbox else None,
                 text=q.strip() or None if q else None,
                 include_all=all,
+                min_confidence=threshold,
             )
         except queries.QueryError as exc:  # the patterns above let nothing through that fails here
             raise HTTPException(400, str(exc)) from exc
@@ -168,10 +186,11 @@ def build_router(settings: Settings) -> APIRouter:
         tags=["events"],
         responses=_NOT_FOUND,
     )
-    def get_event(db: DbDep, event_id: Annotated[str, _ID]) -> dict[str, Any]:
-        """One event, the article it was coded from, where it is mentioned and its sentences."""
+    def get_event(db: DbDep, event_id: Annotated[str, _ID], threshold: MinConfidence) -> dict[str, Any]:
+        """One event, the article it was coded from, where it is mentioned and its sentences (404
+        when it is under ``min_confidence``)."""
         with db.reading() as store:
-            found = queries.get_event(store, event_id)
+            found = queries.get_event(store, event_id, threshold)
         if found is None:
             raise HTTPException(404, f"no event {event_id!r}")
         return found
@@ -183,10 +202,10 @@ def build_router(settings: Settings) -> APIRouter:
         tags=["articles"],
         responses=_NOT_FOUND,
     )
-    def get_article(db: DbDep, article_id: Annotated[str, _ID]) -> dict[str, Any]:
+    def get_article(db: DbDep, article_id: Annotated[str, _ID], threshold: MinConfidence) -> dict[str, Any]:
         """One stored document: its metadata, status, text, sentences and events."""
         with db.reading() as store:
-            found = queries.get_article(store.con, article_id)
+            found = queries.get_article(store.con, article_id, threshold)
         if found is None:
             raise HTTPException(404, f"no article {article_id!r}")
         return found
@@ -196,6 +215,7 @@ def build_router(settings: Settings) -> APIRouter:
         db: DbDep,
         a: Annotated[str, _SIDE],
         b: Annotated[str, _SIDE],
+        threshold: MinConfidence,
         by: Annotated[Literal["day", "week"], Query(description="One row per day or per ISO week")] = "day",
         since: Annotated[date | None, Query(description="First day (default: the dyad's first event)")] = None,
         until: Annotated[date | None, Query(description="Last day (default: the dyad's last event)")] = None,
@@ -212,7 +232,7 @@ def build_router(settings: Settings) -> APIRouter:
             raise HTTPException(400, f"more than {MAX_SERIES_PERIODS} {by}s: narrow since/until or use by=week")
         try:
             with db.reading() as store:
-                rows = dyad_series(store, dyad, by=by, since=since, until=until)
+                rows = dyad_series(store, dyad, by=by, since=since, until=until, min_confidence=threshold)
         except SeriesError as exc:
             raise HTTPException(400, str(exc)) from exc
         return {"dyad": dyad.label(), "directed": directed, "by": by, "rows": _finite(rows)}
@@ -220,25 +240,27 @@ def build_router(settings: Settings) -> APIRouter:
     @router.get("/api/alerts", response_model=AlertsOut, tags=["alerts"], responses=_problem(503, "No alerts table"))
     def list_alerts(
         db: DbDep,
+        threshold: MinConfidence,
         since: Annotated[date | None, Query(description="Alerts whose window ends on or after this day")] = None,
         rule: Annotated[str | None, Query(max_length=200, description="Only this rule's alerts")] = None,
         limit: Annotated[int, Query(ge=1, le=settings.api_max_page_size, description="At most this many")] = 100,
     ) -> dict[str, Any]:
-        """Stored escalation alerts, newest window first (``powderkeg alerts``)."""
+        """Stored escalation alerts, newest window first (``powderkeg alerts``): those counted from
+        events of at least ``min_confidence``."""
         from powderkeg.alerts import stored_alerts
 
         try:
             with db.reading() as store:
-                alerts = stored_alerts(store, since=since, rule=rule, limit=limit)
+                alerts = stored_alerts(store, since=since, rule=rule, limit=limit, min_confidence=threshold)
         except duckdb.CatalogException as exc:
             raise HTTPException(503, "this database has no alerts table; open it read-write once to migrate") from exc
         return {"alerts": [_finite(a.to_dict()) for a in alerts]}
 
     @router.get("/api/meta", response_model=MetaOut, tags=["meta"])
-    def meta(request: Request, db: DbDep) -> dict[str, Any]:
+    def meta(request: Request, db: DbDep, threshold: MinConfidence) -> dict[str, Any]:
         """What the filters take (PLOVER and ACLED types) and how much is stored."""
         with db.reading() as store:
-            out = queries.meta(store.con)
+            out = queries.meta(store.con, threshold)
         out["ingest"] = bool(request.app.state.settings.api_token) and db.writable
         return out
 
@@ -269,6 +291,7 @@ def build_router(settings: Settings) -> APIRouter:
         db: DbDep,
         body: TextIn | HtmlIn,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        threshold: MinConfidence,
     ) -> dict[str, Any]:
         """Code one page (``html``) or text (``text``) and store it. Needs ``Authorization: Bearer
         <api_token>``. Re-posting the same content changes nothing (``stored`` false)."""
@@ -283,7 +306,7 @@ def build_router(settings: Settings) -> APIRouter:
         text, html = (body.text, None) if isinstance(body, TextIn) else (None, body.html)
         doc = document(text, html, body.id, body.title, body.url, body.published)
         try:
-            result = ingest(db, request.app.state.pipeline(), doc)
+            result = ingest(db, request.app.state.pipeline(), doc, threshold)
         except ModelError as exc:
             raise HTTPException(503, str(exc)) from exc
         return result.__dict__

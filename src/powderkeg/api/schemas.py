@@ -150,10 +150,10 @@ class ArticleOut(ArticleMeta):
     language: str | None = None
     reason: str | None = None
     text: str | None = Field(None, description="The extracted text, untrusted: show it as text, never as HTML")
-    n_events: int | None = None
+    n_events: int | None = Field(None, description="How many of its events are shown (those in events)")
     ingested_at: str | None = None
     sentences: list[SentenceOut]
-    events: list[ArticleEvent]
+    events: list[ArticleEvent] = Field(description="Its events shown at min_confidence, in text order")
 
 
 class SeriesOut(BaseModel):
@@ -172,11 +172,14 @@ class AlertsOut(BaseModel):
 class MetaOut(BaseModel):
     plover_types: list[str]
     acled_types: list[str]
-    events: int
+    events: int = Field(description="Real-world events shown at min_confidence (reports merged into one count once)")
     located_events: int
     articles: int
     first_date: str | None
     last_date: str | None
+    min_confidence: float = Field(
+        description="The confidence threshold these counts applied: the request's, else the server's setting"
+    )
     ingest: bool = Field(description="POST /api/ingest is enabled on this server")
 
 
@@ -212,7 +215,7 @@ class IngestOut(BaseModel):
     status: str = Field(description="ok, empty, not_text, too_large, not_english, no_content, invalid or error")
     reason: str | None = None
     stored: bool = Field(description="False when the same content was already stored (nothing changed)")
-    events: list[str] = Field(description="Ids of the article's events")
+    events: list[str] = Field(description="Ids of the article's events shown at min_confidence")
 
 
 class Problem(BaseModel):

@@ -13,7 +13,20 @@ from typing import Any
 import duckdb
 
 from powderkeg.model import Article, Event, Place, Status
+from powderkeg.store.confidence import check_min_confidence, confidence_sql, shown
 from powderkeg.store.schema import LATEST, MIGRATIONS
+
+__all__ = [
+    "FetchState",
+    "SentenceSpan",
+    "Store",
+    "StoreError",
+    "check_min_confidence",
+    "confidence_sql",
+    "event_conditions",
+    "open_store",
+    "shown",
+]
 
 # events with a source actor of one country and a target actor of the other, either way round: one
 # join over the actors of those two countries (a semi-join, not a correlated lookup per event)
@@ -39,10 +52,13 @@ ACTOR_COLUMNS = ("event_id", "role", "idx", "text", "code", "country", "sector",
 _INSERT_SQL: dict[tuple[str, tuple[str, ...], bool], str] = {}  # the schema is the same in every database
 
 
-def event_conditions(since: date | None, until: date | None, actual_only: bool) -> tuple[list[str], list[Any]]:
+def event_conditions(
+    since: date | None, until: date | None, actual_only: bool, min_confidence: float = 0.0
+) -> tuple[list[str], list[Any]]:
     """Conditions (and their parameters) on ``events e JOIN articles a`` for the real-world events
     of a time window: dated by the event, else by its article; only actual ones if asked; each
-    event once (a report merged into an earlier one is left out: see :meth:`Store.mentions`)."""
+    event once (a report merged into an earlier one is left out: see :meth:`Store.mentions`);
+    only those shown at ``min_confidence`` (see :mod:`powderkeg.store.confidence`)."""
     where: list[str] = []
     params: list[Any] = []
     if since:
@@ -54,7 +70,8 @@ def event_conditions(since: date | None, until: date | None, actual_only: bool) 
     if actual_only:
         where.append("NOT (e.negated OR e.hypothetical OR e.historical)")
     where.append("e.cluster_id IS NULL")
-    return where, params
+    shown_sql, shown_params = confidence_sql(min_confidence)
+    return [*where, shown_sql], [*params, *shown_params]
 
 
 class StoreError(RuntimeError):
@@ -375,9 +392,11 @@ class Store:
         until: date | None = None,
         actual_only: bool = True,
         limit: int | None = None,
+        min_confidence: float = 0.0,
     ) -> list[dict[str, Any]]:
         """Real-world events as contract dicts, newest first (a report merged into an earlier one is
-        not listed again: see :meth:`mentions`). ``dyad`` matches either direction."""
+        not listed again: see :meth:`mentions`). ``dyad`` matches either direction; events under
+        ``min_confidence`` are left out (the CLI passes the setting)."""
         where: list[str] = []
         params: list[Any] = []
         if dyad:
@@ -387,7 +406,7 @@ class Store:
         if event_type:
             where.append("e.type = ?")
             params.append(event_type.upper())
-        conditions, values = event_conditions(since, until, actual_only)
+        conditions, values = event_conditions(since, until, actual_only, min_confidence)
         where += conditions
         params += values
         column = "e.event_id" if limit else "e.json"
@@ -419,7 +438,8 @@ class Store:
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def counts(self) -> dict[str, int]:
-        """Stored articles by status, plus the number of events."""
+        """Stored articles by status, plus the number of stored event rows (whatever their
+        confidence, mentions included: what the database holds, not what is shown)."""
         out = {str(s): 0 for s in Status}
         for status, n in self.con.execute("SELECT status, count(*) FROM articles GROUP BY status").fetchall():
             out[status] = n

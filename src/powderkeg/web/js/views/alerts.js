@@ -1,6 +1,6 @@
 // Stored escalation alerts (GET /api/alerts), newest window first, each with its top events.
 
-import { ApiError, getJSON, path } from "../api.js";
+import { ApiError, getJSON, pageLink } from "../api.js";
 import { h, truncate } from "../dom.js";
 
 export async function alertsView(main, { params, current }) {
@@ -31,7 +31,7 @@ export async function alertsView(main, { params, current }) {
       "ul",
       { class: "alert-events" },
       (a.events || []).map((e) =>
-        h("li", {}, h("a", { href: path("events", e.event_id) }, `${e.day || e.date || ""} ${e.type || ""}`), ": ", truncate(e.sentence, 200)),
+        h("li", {}, h("a", { href: pageLink("events", e.event_id) }, `${e.day || e.date || ""} ${e.type || ""}`), ": ", truncate(e.sentence, 200)),
       ),
     );
     return h(

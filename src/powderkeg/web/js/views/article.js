@@ -1,6 +1,6 @@
 // One stored article: metadata, status and its text with every event's sentence marked.
 
-import { ApiError, getJSON, path } from "../api.js";
+import { ApiError, getJSON, pageLink, path } from "../api.js";
 import { h, markedText, outLink } from "../dom.js";
 import { lastEventsUrl } from "./event.js";
 
@@ -25,8 +25,8 @@ export async function articleView(main, { arg, navigate, current }) {
         class: "event-span",
         title: `${span.event.type}${span.event.mode ? " · " + span.event.mode : ""} – open the event`,
         tabindex: "0",
-        onclick: () => navigate(path("events", span.event.event_id)),
-        onkeydown: (e) => e.key === "Enter" && navigate(path("events", span.event.event_id)),
+        onclick: () => navigate(pageLink("events", span.event.event_id)),
+        onkeydown: (e) => e.key === "Enter" && navigate(pageLink("events", span.event.event_id)),
       },
       part,
     ),

@@ -1,6 +1,6 @@
 // One event: what was coded, and the sentence it came from, highlighted in its article's text.
 
-import { ApiError, getJSON, path } from "../api.js";
+import { ApiError, getJSON, pageLink, path } from "../api.js";
 import { actorsLong, h, markedText, outLink } from "../dom.js";
 
 export async function eventView(main, { arg, current }) {
@@ -56,7 +56,7 @@ export async function eventView(main, { arg, current }) {
       [article?.site, article?.published].filter(Boolean).join(" · "),
       article?.url ? [" · ", outLink(article.url, "original page") || article.url] : null,
       " · ",
-      h("a", { href: path("articles", event.article_id) }, "article page"),
+      h("a", { href: pageLink("articles", event.article_id) }, "article page"),
     ),
   );
   const span = { start: event.sentence_start, end: event.sentence_end };
@@ -77,7 +77,7 @@ export async function eventView(main, { arg, current }) {
       h(
         "li",
         {},
-        h("a", { href: m.event_id === event.event_id ? path("articles", m.article_id) : path("events", m.event_id) }, m.title || m.article_id),
+        h("a", { href: m.event_id === event.event_id ? pageLink("articles", m.article_id) : pageLink("events", m.event_id) }, m.title || m.article_id),
         m.published ? ` (${m.published})` : "",
         m.sentence ? [": ", h("q", {}, m.sentence)] : null,
       ),

@@ -1,11 +1,11 @@
 // The main view: filters (mirrored in the URL), the map, the dyad timeline and the event table.
 
-import { getJSON, meta, path } from "../api.js";
+import { getJSON, meta, pageLink } from "../api.js";
 import { formatActors, h, truncate } from "../dom.js";
 import { drawMap } from "../map.js";
 import { drawTimeline } from "../timeline.js";
 
-export const FILTERS = ["dyad", "actor", "country", "type", "acled_type", "since", "until", "bbox", "q", "all"];
+export const FILTERS = ["dyad", "actor", "country", "type", "acled_type", "since", "until", "bbox", "q", "all", "min_confidence"];
 const PAGE = 50;
 
 export async function eventsView(main, { params, navigate, current }) {
@@ -62,7 +62,7 @@ export async function eventsView(main, { params, navigate, current }) {
       const bbox = filters.get("bbox")?.split(",").map(Number);
       await drawMap(mapBox, data.points, {
         bbox: bbox && bbox.length === 4 && bbox.every(Number.isFinite) ? bbox : null,
-        onPick: (id) => navigate(path("events", id)),
+        onPick: (id) => navigate(pageLink("events", id)),
         onFilter: (box) => go({ bbox: box.join(",") }),
       });
       mapNote.textContent = data.truncated
@@ -146,6 +146,11 @@ function filterForm(info, filters, submit) {
     field("until", "Until", h("input", { name: "until", type: "date", value: filters.get("until") || "" })),
     field("q", "Text", text("q", "words in the sentence", { type: "search", maxlength: 200 })),
     field("bbox", "Box (W,S,E,N)", text("bbox", "18,41,23,44", { maxlength: 100 })),
+    field(
+      "min_confidence",
+      "Min. confidence",
+      h("input", { name: "min_confidence", type: "number", min: "0", max: "1", step: "any", value: filters.get("min_confidence") || "", placeholder: `${info.min_confidence} (0: all)` }),
+    ),
     h("label", { class: "field check" }, all, h("span", {}, "also negated, hypothetical, historical")),
     h(
       "div",
@@ -173,7 +178,7 @@ function drawTable(box, data, offset, go, navigate) {
     return;
   }
   const rows = events.map((e) => {
-    const url = path("events", e.event_id);
+    const url = pageLink("events", e.event_id);
     const flags = ["negated", "hypothetical", "historical"].filter((f) => e[f]);
     return h(
       "tr",
