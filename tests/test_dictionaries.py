@@ -87,6 +87,18 @@ def test_code_on_picks_narrowest_active_then_undated() -> None:
     assert ActorEntry("Z", []).code_on(date(2020, 1, 1)) is None
 
 
+def test_a_block_of_several_codes_gives_the_first_and_its_alternatives(countries: Countries) -> None:
+    text = "FREEDONIA_CITY_\n\t[SYL <950101]\n\t[FRE/SYL >950101]\nMARXVILLE_ [FRD]\n"
+    parsed = ActorDictionary.parse(text, "test", countries)
+    city = lookup(parsed, "Freedonia City")
+    assert city is not None
+    assert (city.code_on(date(2020, 1, 1)), city.alternatives_on(date(2020, 1, 1))) == ("FRD", ["SYL"])
+    assert (city.code_on(date(1990, 1, 1)), city.alternatives_on(date(1990, 1, 1))) == ("SYL", [])
+    assert city.alternatives_on(None) == ["SYL"]
+    marxville = lookup(parsed, "Marxville")
+    assert marxville is not None and marxville.alternatives_on(date(2020, 1, 1)) == []
+
+
 def test_dated_codes_from_file_six_and_eight_digit(actors: ActorDictionary) -> None:
     # FREGOV (old CAMEO code FRE) is normalised to ISO FRD; 950101 is 1995-01-01
     assert code(actors, "Rufus T. Firefly", date(1996, 6, 1)) == "FRDGOVMIL"
@@ -405,6 +417,32 @@ def test_shipped_default_dictionaries(shipped: dic.Dictionaries) -> None:
         assert countries.country_for_demonym(word) is not None, word
     assert countries.country_for_demonym("Kosovar") == "XKX"
     assert lookup(shipped.agents, "police") is not None
+
+
+def test_shipped_places_named_like_a_country(shipped: dic.Dictionaries) -> None:
+    today, soviet = date(2024, 3, 6), date(1985, 1, 1)
+    for name, country in (("Georgia", "GEO"), ("Lebanon", "LBN"), ("Athens", "GRC"), ("Berlin", "DEU")):
+        entry = lookup(shipped.actors, name)
+        assert entry is not None
+        assert (entry.code_on(today), entry.alternatives_on(today)) == (country, ["USA"]), name
+    georgia = lookup(shipped.actors, "Georgia")
+    assert georgia is not None and georgia.code_on(soviet) == "SUNGEO" and georgia.alternatives_on(soviet) == []
+    for name in ("Georgian", "Tbilisi", "Greece"):
+        entry = lookup(shipped.actors, name)
+        assert entry is not None and entry.alternatives_on(today) == [], name
+    house = lookup(shipped.actors, "Georgia House of Representatives")
+    assert house is not None and house.code_on(today) == "USALEG"
+    for phrase, sector in (
+        ("attorney general", "JUD"),
+        ("sheriff's office", "COP"),
+        ("state police", "COP"),
+        ("troopers", "COP"),
+        ("state house", "LEG"),
+        ("city council", "GOV"),
+        ("jury", "JUD"),
+    ):
+        agent = lookup(shipped.agents, phrase)
+        assert agent is not None and agent.code == sector, phrase
 
 
 def test_shipped_country_table_is_consistent(shipped: dic.Dictionaries) -> None:

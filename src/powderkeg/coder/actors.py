@@ -7,9 +7,10 @@ place the story is about), "NATO's Kosovo Force (KFOR)" -> the IGO KFOR.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from spacy.tokens import Doc, Span, Token
@@ -28,10 +29,12 @@ _PERSONAL = {"he", "him", "his", "she", "her"}
 _IMPERSONAL = {"it", "its"}
 
 
-
 # CAMEO "country" codes that are no place: international organisations, NGOs, multinationals and
 # international militarised groups (the Islamic State); never a context country
 NOT_PLACES = frozenset({"IGO", "NGO", "MNC", "IMG"})
+# a document's dictionary matches, kept on the spaCy Doc (matching a whole text is not cheap)
+_DOC_MATCHES = "powderkeg.actor_matches"
+
 
 @dataclass
 class Match:
@@ -42,6 +45,32 @@ class Match:
     org: str | None
     code: str | None
     kind: str  # "actor" or "agent"
+    alternatives: tuple[str, ...] = ()  # other countries a place's name may stand for ("[LBN/USA]")
+    qualified: bool = False  # a place's name whose country the name after it settles ("Athens, Georgia")
+
+    @property
+    def place_name(self) -> bool:
+        """A country's, state's or town's name, coded as the country alone (no sector, no organisation)."""
+        return self.kind == "actor" and self.country not in (None, *NOT_PLACES) and self.code == self.country
+
+
+@dataclass
+class PlaceRun:
+    """A place name the geoparser resolved: its tokens, country and lower-cased words."""
+
+    start: int
+    end: int
+    country: str
+    name: str
+
+
+@dataclass
+class Geography:
+    """Where a document's places lie, for names that are a country's and also a place's elsewhere."""
+
+    runs: list[PlaceRun]
+    demonyms: frozenset[str]  # countries the document names by a demonym ("Lebanese")
+    qualified: dict[str, str]  # names the text places, to their country ("lebanon": "USA" for "Lebanon, Indiana")
 
 
 @dataclass
@@ -53,6 +82,7 @@ class ArticleContext:
     previous: list[Actor] = field(default_factory=list)  # actors of the previous sentence
     sentence_countries: dict[int, Counter[str]] = field(default_factory=dict)  # by sentence start
     token_places: dict[int, str] | None = None  # token index -> ISO3 country of the place name it is in
+    geography: Geography | None = None  # made with token_places
 
     def dominant_country(self, exclude: Iterable[str] = ()) -> str | None:
         skip = set(exclude) | NOT_PLACES
@@ -84,8 +114,10 @@ class ActorResolver:
 
     # -- dictionary matching over token runs ------------------------------------------------
 
-    def matches(self, tokens: list[Token], day: date | None) -> list[Match]:
-        """Longest dictionary matches (actors first, then agents) over a run of tokens."""
+    def matches(self, tokens: list[Token], day: date | None, ctx: ArticleContext | None = None) -> list[Match]:
+        """Longest dictionary matches (actors first, then agents) over a run of tokens. With the
+        article's context, a place's name stands for the country of the place it names there
+        ("Lebanon, Indiana": the USA; see :meth:`_place_name_country`)."""
         words = [t.lower_ for t in tokens]
         found: list[Match] = []
         i = 0
@@ -97,9 +129,12 @@ class ActorResolver:
             if hit:
                 end, entry = hit
                 code = entry.code_on(day)
+                if code and end - i == 1 and self._common_word(tokens[i], code):
+                    code = None
                 if code:
                     country, sector, org = split_code(code, self.dicts.countries)
-                    found.append(Match(tokens[i].i, tokens[end - 1].i + 1, country, sector, org, code, "actor"))
+                    others = tuple(c for alt in entry.alternatives_on(day) if (c := self._bare_country(alt)))
+                    found.append(Match(tokens[i].i, tokens[end - 1].i + 1, country, sector, org, code, "actor", others))
                     i = end
                     continue
             agent = self.dicts.agents.match(words, i)
@@ -109,33 +144,148 @@ class ActorResolver:
                 i = end
                 continue
             i += 1
+        if found:
+            _qualified_places(found, tokens[0].doc)
+        if ctx is not None and found:
+            self._place_names(found, tokens[0].doc, ctx)
         return found
+
+    def _common_word(self, token: Token, code: str) -> bool:
+        """A place's name written in lower case is a common word: "us", "male", "turkey"."""
+        return token.is_lower and self._bare_country(code) is not None and self.demonym(token) is None
+
+    def _bare_country(self, code: str) -> str | None:
+        country, sector, org = split_code(code, self.dicts.countries)
+        return country if sector is None and org is None and country not in NOT_PLACES else None
+
+    # -- names of places --------------------------------------------------------------------
+
+    def _place_names(self, found: list[Match], doc: Doc, ctx: ArticleContext) -> None:
+        for m in found:
+            if not m.place_name or m.qualified or self._is_demonym_match(m, doc[m.start]):
+                continue
+            country = self._place_name_country(m, doc, ctx)
+            if country is not None and country != m.country:
+                m.country = m.code = country
+
+    def _place_name_country(self, match: Match, doc: Doc, ctx: ArticleContext) -> str | None:
+        """The country a dictionary's place name stands for in this document, one for all its
+        mentions: the one the text gives it elsewhere ("Lebanon, Indiana" further down); else the
+        one the geoparser resolves most of its mentions to, where that is not the dictionary's
+        ("Lebanon Police Department" in a story it places in Indiana, "the Georgia Bureau of
+        Investigation" in a story set in Atlanta); else, for a name that is also a place
+        elsewhere, the country the article's places lie in (see :meth:`_home_country`)."""
+        geography = self.geography(doc, ctx)
+        if geography is None or ctx.token_places is None:
+            return None
+        name = _name_of(doc[match.start : match.end])
+        if name in geography.qualified:
+            return geography.qualified[name]
+        resolved = Counter(r.country for r in geography.runs if r.name == name)
+        if resolved:
+            most = max(resolved.values())
+            leaders = [c for c, n in resolved.items() if n == most]
+            if match.country not in leaders:
+                here = ctx.token_places.get(match.end - 1)
+                return here if here in leaders else leaders[0]
+        return self._home_country(match, name, geography)
+
+    def _home_country(self, match: Match, name: str, geography: Geography) -> str | None:
+        """The country of the article's places for a name the dictionary gives another country,
+        when nothing else in the story is in that country (no other place, no demonym) and the
+        name is a place of the article's country: the geoparser put one of its mentions there and
+        half the article's places lie there, or the dictionary lists it as a place of that country
+        too ("[LBN/USA]") and the article's places clearly lie there (three in four, two of them
+        places the dictionaries do not list, such as counties and small towns: local news)."""
+        others = [r for r in geography.runs if r.name != name]
+        if match.country in geography.demonyms or any(r.country == match.country for r in others):
+            return None
+        counts = Counter(r.country for r in others)
+        if not counts:
+            return None
+        home, n = counts.most_common(1)[0]
+        if any(r.name == name and r.country == home for r in geography.runs) and 2 * n >= len(others):
+            return home
+        local = {r.name for r in others if r.country == home and not self._listed(r)}
+        if home in match.alternatives and 4 * n >= 3 * len(others) and len(local) >= 2:
+            return home
+        return None
+
+    def _listed(self, run: PlaceRun) -> bool:
+        """Whether a place is one the actor dictionaries list (a country, a capital, a big city)."""
+        words = run.name.split()
+        hit = self.dicts.actors.match(words, 0)
+        return hit is not None and hit[0] == len(words)
+
+    def geography(self, doc: Doc, ctx: ArticleContext) -> Geography | None:
+        """Where the document's places lie, as the geoparser resolved them (once per document;
+        None without a geoparser). The first time, the article's and sentences' country counts
+        are made again, with each place's name counted for the country it names there."""
+        if self.place_index is None:
+            return None
+        if ctx.geography is None:
+            if ctx.token_places is None:
+                ctx.token_places = self.place_index(doc)
+            matches = self._doc_matches(doc, ctx.published)
+            demonyms = frozenset(c for t in doc if _may_be_demonym(t) and (c := self.demonym(t)))
+            ctx.geography = Geography(_place_runs(doc, ctx.token_places), demonyms, _qualified_names(matches, doc))
+            dictionary_countries = [m.country for m in matches]
+            self._place_names(matches, doc, ctx)
+            if [m.country for m in matches] != dictionary_countries:
+                mentions = self._count_mentions([t for t in doc if not t.is_space], matches)
+                ctx.sentence_countries = {s.start: mentions.get(s.start, Counter()) for s in doc.sents}
+                ctx.countries = Counter()
+                for counts in mentions.values():
+                    ctx.countries.update(counts)
+        return ctx.geography
+
+    def _doc_matches(self, doc: Doc, day: date | None) -> list[Match]:
+        """The dictionary matches of a whole document (copies: made once per document and day)."""
+        key = (id(self.dicts), day)
+        cached = doc.user_data.get(_DOC_MATCHES)
+        if cached is None or cached[0] != key:
+            cached = doc.user_data[_DOC_MATCHES] = (key, self.matches([t for t in doc if not t.is_space], day))
+        return [replace(m) for m in cached[1]]
 
     def demonym(self, token: Token) -> str | None:
         if _stance(token):
             return None
         return self.dicts.countries.country_for_demonym(token.lower_)
 
-    def article_countries(self, doc_or_span: Iterable[Token], day: date | None) -> Counter[str]:
+    def article_countries(
+        self, doc_or_span: Iterable[Token], day: date | None, ctx: ArticleContext | None = None
+    ) -> Counter[str]:
         """Country mentions (names and demonyms) in a text, for context."""
         counts: Counter[str] = Counter()
-        for by_sentence in self.country_mentions(doc_or_span, day).values():
+        for by_sentence in self.country_mentions(doc_or_span, day, ctx).values():
             counts.update(by_sentence)
         return counts
 
-    def country_mentions(self, doc_or_span: Iterable[Token], day: date | None) -> dict[int, Counter[str]]:
-        """Country mentions (names and demonyms) in a text, by the start token of their sentence."""
+    def country_mentions(
+        self, doc_or_span: Iterable[Token], day: date | None, ctx: ArticleContext | None = None
+    ) -> dict[int, Counter[str]]:
+        """Country mentions (names and demonyms) in a text, by the start token of their sentence;
+        with ``ctx``, place names count for the country they name there (see :meth:`matches`)."""
         tokens = [t for t in doc_or_span if not t.is_space]
-        found: dict[int, Counter[str]] = defaultdict(Counter)
         if not tokens:
-            return found
-        sentence_of = {i: sent.start for sent in tokens[0].doc.sents for i in range(sent.start, sent.end)}
+            return defaultdict(Counter)
+        if isinstance(doc_or_span, Doc):
+            matches = self._doc_matches(doc_or_span, day)
+            if ctx is not None:
+                self._place_names(matches, doc_or_span, ctx)
+        else:
+            matches = self.matches(tokens, day, ctx)
+        return self._count_mentions(tokens, matches)
+
+    def _count_mentions(self, tokens: list[Token], matches: list[Match]) -> dict[int, Counter[str]]:
+        found: dict[int, Counter[str]] = defaultdict(Counter)
         doc = tokens[0].doc
-        for m in self.matches(tokens, day):
+        sentence_of = {i: sent.start for sent in doc.sents for i in range(sent.start, sent.end)}
+        for m in matches:
             if m.kind == "actor" and m.country and not _part_of_longer_name(m, doc):
                 found[sentence_of[m.start]][m.country] += 1
         for t in tokens:
-            if t.ent_type_ in ("NORP", "GPE") or t.pos_ in ("ADJ", "PROPN"):
+            if _may_be_demonym(t):
                 c = self.demonym(t)
                 if c:
                     found[sentence_of[t.i]][c] += 1
@@ -196,15 +346,14 @@ class ActorResolver:
         (never the actor's own ethnic homeland: "ethnic-Serb locals" in a Kosovo story are in Kosovo)."""
         exclude = {actor.ethnicity.upper()} if actor.ethnicity else set()
         sent = head.sent
+        self.geography(head.doc, ctx)  # place names are counted for the country they name here
         counts = ctx.sentence_countries.get(sent.start)
         if counts is None:  # computed once per sentence, however many actors need it
-            counts = ctx.sentence_countries[sent.start] = self.article_countries(sent, ctx.published)
+            counts = ctx.sentence_countries[sent.start] = self.article_countries(sent, ctx.published, ctx)
         for country, _ in counts.most_common():
             if country not in exclude and country not in NOT_PLACES:
                 return country
-        if self.place_index is not None:  # no country named: the places the geoparser found in the sentence
-            if ctx.token_places is None:
-                ctx.token_places = self.place_index(head.doc)
+        if ctx.token_places is not None:  # no country named: the places the geoparser found in the sentence
             places = Counter(c for i, c in ctx.token_places.items() if sent.start <= i < sent.end)
             for country, _ in places.most_common():
                 if country not in exclude:
@@ -247,10 +396,15 @@ class ActorResolver:
         group = self._ethnic_group(head, tokens, ctx)
         if group is not None:
             return group
-        matches = self.matches(tokens, ctx.published)
+        matches = self.matches(tokens, ctx.published, ctx)
         covering = [m for m in matches if m.start <= head.i < m.end]
         actor_match = next((m for m in covering if m.kind == "actor"), None)
         agent_match = next((m for m in covering if m.kind == "agent"), None)
+        name_tail: list[Token] = []
+        if actor_match is None and agent_match is None:
+            institution = self._institution(head, matches)
+            if institution is not None:
+                agent_match, name_tail = institution
         if not covering and head.like_num and head.dep_ in ("dobj", "nsubjpass"):
             # "killing one person and arresting 12": a bare number done to is people
             agent_match = Match(head.i, head.i + 1, None, "CVL", None, None, "agent")
@@ -259,6 +413,7 @@ class ActorResolver:
             actor_match = appos[0]
         if actor_match is None and agent_match is None:
             # "the al-Qaeda terror network", "the Hamas leadership": the named modifier is the actor
+            titled = head.ent_type_ == "PERSON" and any(m.kind == "agent" for m in matches)
             named = [
                 m
                 for m in matches
@@ -267,6 +422,7 @@ class ActorResolver:
                 and not self._is_demonym_match(m, head)
                 and not any(t.pos_ in ("VERB", "AUX") for t in head.doc[m.end : head.i])  # a clause, not a name
                 and not _inside_name(m, head)  # "Omar Hassan al-Bashir" is not a "Hassan"
+                and not (titled and m.place_name)  # "New York Attorney General Letitia James": the title
             ]
             if named:
                 actor_match = named[-1]
@@ -293,12 +449,12 @@ class ActorResolver:
             if agent_match is None:
                 return self._place(head, tokens, ctx) if allow_place else self._unknown_named(head, tokens, ctx)
 
-        text = _span_text(tokens)
-        actor = Actor(text=text, start=tokens[0].idx, end=tokens[-1].idx + len(tokens[-1]))
+        named = sorted({t.i: t for t in tokens + name_tail}.values(), key=lambda t: t.i)
+        actor = Actor(text=_span_text(named), start=named[0].idx, end=named[-1].idx + len(named[-1]))
         if actor_match is not None:
             actor.country, actor.sector, actor.org = actor_match.country, actor_match.sector, actor_match.org
             actor.code = actor_match.code
-            of_country = self._of_country(head, ctx.published) if actor_match.end - actor_match.start == 1 else None
+            of_country = self._of_country(head, ctx) if actor_match.end - actor_match.start == 1 else None
             if of_country and of_country != actor.country:
                 # "King Hassan of Morocco": a one-word name is ambiguous, the text says whose he is
                 actor.country, actor.code = of_country, None
@@ -342,13 +498,30 @@ class ActorResolver:
         actor.sector = actor.sector or self._garrison(head, tokens)
         return actor
 
-    def _of_country(self, head: Token, day: date | None) -> str | None:
+    def _institution(self, head: Token, matches: list[Match]) -> tuple[Match, list[Token]] | None:
+        """The agent an institution's head word is only inside its name, with the rest of the name
+        after the head: "the Georgia Bureau of Investigation" (the agent "bureau of investigation"),
+        "the Georgia House" (a place's name before a capitalised head reads as "state House")."""
+        tail = _name_tail(head)
+        if tail:
+            hit = self.dicts.agents.match([t.lower_ for t in [head, *tail]], 0)
+            if hit is not None and hit[0] > 1:
+                used = tail[: hit[0] - 1]
+                return Match(head.i, used[-1].i + 1, None, hit[1].code, None, None, "agent"), used
+        place = next((m for m in matches if m.place_name and m.end == head.i), None)
+        if head.is_title and place is not None and not self._is_demonym_match(place, head):
+            hit = self.dicts.agents.match(["state", head.lower_], 0)
+            if hit is not None and hit[0] == 2:
+                return Match(head.i, head.i + 1, None, hit[1].code, None, None, "agent"), []
+        return None
+
+    def _of_country(self, head: Token, ctx: ArticleContext) -> str | None:
         """The country an "of" phrase of the head names ("King Hassan of Morocco")."""
         for prep in head.children:
             if prep.dep_ != "prep" or prep.lower_ != "of":
                 continue
             for obj in prep.children:
-                for m in self.matches(list(obj.subtree), day):
+                for m in self.matches(list(obj.subtree), ctx.published, ctx):
                     named = m.start <= obj.i < m.end  # the object is the country, not "Israeli-occupied"
                     if named and m.kind == "actor" and m.country and not m.org and m.country not in NOT_PLACES:
                         return m.country
@@ -368,7 +541,7 @@ class ActorResolver:
         if modifier is None:  # "Kosovo Albanians": a country's name before the people
             left = [t for t in tokens if t.i < head.i]
             modifier = next(
-                (m.country for m in self.matches(left, ctx.published) if m.country not in (None, homeland, "IGO")),
+                (m.country for m in self.matches(left, ctx.published, ctx) if m.country not in (None, homeland, "IGO")),
                 None,
             )
         located = self._location_country(head, ctx)
@@ -439,7 +612,7 @@ class ActorResolver:
                 for obj in prep.children:
                     if obj.dep_ != "pobj":
                         continue
-                    for m in self.matches(list(obj.subtree), ctx.published):
+                    for m in self.matches(list(obj.subtree), ctx.published, ctx):
                         # a place name, not an adjective: "in Serb-majority towns in Kosovo" is in Kosovo
                         is_demonym = m.end - m.start == 1 and self.demonym(obj.doc[m.start]) is not None
                         if m.kind == "actor" and m.country and m.country != "IGO" and not is_demonym:
@@ -455,9 +628,8 @@ class ActorResolver:
         the document (in context: "Paris, Texas"); None when it is no place name, or no geoparser."""
         if self.place_index is None or token.pos_ != "PROPN":
             return None
-        if ctx.token_places is None:  # resolved once per document, when first needed
-            ctx.token_places = self.place_index(token.doc)
-        return ctx.token_places.get(token.i)
+        self.geography(token.doc, ctx)  # resolved once per document, when first needed
+        return ctx.token_places.get(token.i) if ctx.token_places is not None else None
 
     def event_place_country(self, trigger: Token, ctx: ArticleContext) -> str | None:
         """The country of the place an event's own words put it in ("were arrested in Lebanon")."""
@@ -528,7 +700,6 @@ class ActorResolver:
             return actor
         return None
 
-
     def _led_by(self, head: Token, ctx: ArticleContext) -> str | None:
         """The country in "X-led" before a group noun ("the US-led international coalition")."""
         for mod in head.children:
@@ -536,7 +707,7 @@ class ActorResolver:
                 leader = mod.nbor(-2)
                 country = self.demonym(leader)
                 if country is None:
-                    found = self.matches([leader], ctx.published)
+                    found = self.matches([leader], ctx.published, ctx)
                     country = found[0].country if found and found[0].kind == "actor" else None
                 if country and country not in ("IGO", "NGO"):
                     return country
@@ -547,6 +718,84 @@ _STANCE = {"pro", "anti"}
 # entity types whose names the parser may split, while they remain one actor's name ("Barack"
 # parsed as the head of "Obama"); an organisation's name may hold other names ("Republic of Korea")
 _NAME_ENTITIES = frozenset({"PERSON"})
+
+
+def _qualified_places(found: list[Match], doc: Doc) -> None:
+    """A place's name followed by a comma and the name of its state or country ("Athens, Georgia",
+    "Lebanon, Indiana", "Paris, Texas"): both are in the one country both names can stand for
+    (not in a list: "Paris, London and Berlin")."""
+    for i, (town, region) in enumerate(itertools.pairwise(found)):
+        if not (town.place_name and region.place_name) or not _comma_between(town, region, doc):
+            continue
+        after = found[i + 2] if i + 2 < len(found) else None
+        if (after is not None and after.place_name and _comma_between(region, after, doc)) or _in_a_list(region, doc):
+            continue
+        common = {town.country, *town.alternatives} & {region.country, *region.alternatives}
+        if len(common) == 1:
+            country = common.pop()
+            for m in (town, region):
+                m.country = m.code = country
+                m.qualified = True
+
+
+def _qualified_names(matches: list[Match], doc: Doc) -> dict[str, str]:
+    """The place names the text itself places, by a state or country after them ("Athens,
+    Georgia"), with their country; a name placed in two countries is left out."""
+    placed: dict[str, set[str]] = defaultdict(set)
+    for m in matches:
+        if m.qualified and m.country:
+            placed[_name_of(doc[m.start : m.end])].add(m.country)
+    return {name: countries.pop() for name, countries in placed.items() if len(countries) == 1}
+
+
+def _comma_between(first: Match, second: Match, doc: Doc) -> bool:
+    return second.start == first.end + 1 and doc[first.end].text == ","
+
+
+def _in_a_list(match: Match, doc: Doc) -> bool:
+    """Whether a name is an item of a list: a conjunct, or followed by "and", ", and", ", or"."""
+    following = [t.lower_ for t in doc[match.end : match.end + 2]]
+    return (
+        doc[match.end - 1].dep_ == "conj"
+        or following[:1] in (["and"], ["or"], ["&"], ["/"])
+        or (following[:1] == [","] and following[1:] in (["and"], ["or"]))
+    )
+
+
+def _name_tail(head: Token) -> list[Token]:
+    """The words of an organisation's name after its head word: "of Investigation" in "the Georgia
+    Bureau of Investigation" (an organisation entity, or capitalised words)."""
+    entity_end = _entity(head).end if head.ent_type_ == "ORG" else None
+    for prep in head.rights:
+        if prep.dep_ != "prep" or prep.lower_ != "of":
+            continue
+        tail = [t for t in prep.subtree if entity_end is None or t.i < entity_end]
+        capitalised = all(t.is_title or t.is_stop or t.is_punct for t in tail) and any(t.is_title for t in tail)
+        if tail and (entity_end is not None or (head.is_title and capitalised)):
+            return tail
+    return []
+
+
+def _may_be_demonym(token: Token) -> bool:
+    return token.ent_type_ in ("NORP", "GPE") or token.pos_ in ("ADJ", "PROPN")
+
+
+def _place_runs(doc: Doc, token_places: dict[int, str]) -> list[PlaceRun]:
+    """The place names of a document: runs of adjacent tokens the geoparser put in one country."""
+    runs: list[PlaceRun] = []
+    for i in sorted(token_places):
+        last = runs[-1] if runs else None
+        if last is not None and last.end == i and last.country == token_places[i]:
+            last.end = i + 1
+        else:
+            runs.append(PlaceRun(i, i + 1, token_places[i], ""))
+    for run in runs:
+        run.name = _name_of(doc[run.start : run.end])
+    return runs
+
+
+def _name_of(span: Span) -> str:
+    return " ".join(t.lower_ for t in span if not t.is_punct)
 
 
 def _stance(token: Token) -> bool:

@@ -140,6 +140,19 @@ class ActorEntry:
             return _live(min(active, key=DatedCode.span_days).code)
         return _live(undated[0].code) if undated else None
 
+    def alternatives_on(self, day: date | None) -> list[str]:
+        """The other codes of the block :meth:`code_on` picks its code from (``[LBN/USA]``: the
+        country Lebanon, else a town of that name in the USA), in the order listed."""
+        chosen = self.code_on(day)
+        if chosen is None:
+            return []
+        block = next(c for c in self.codes if c.code == chosen and (day is None or c.active(day)))
+        return [
+            c.code
+            for c in self.codes
+            if c.code != chosen and (c.start, c.end) == (block.start, block.end) and _live(c.code)
+        ]
+
 
 @dataclass(frozen=True)
 class AgentEntry:
