@@ -105,33 +105,27 @@ def agreement(first: list[AnnotatedSentence], second: dict[str, AnnotatedSentenc
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, required=True)
-    parser.add_argument("--batches", type=int, default=8)
-    parser.add_argument("--write", action="store_true", help="write the agreement figures into docs/annotation.md")
-    args = parser.parse_args()
-
-    sample = [json.loads(line) for line in (ROOT / "annotations" / "sample.jsonl").open()]
+def read_round(sample_path: Path, work: Path, batches: int, prefix: str, annotators: str):
+    """The first and second annotations of one round's sentences."""
+    sample = [json.loads(line) for line in sample_path.open(encoding="utf-8")]
     texts: dict[str, str] = {}
     answers: dict[tuple[str, int], dict] = {}
-    for b in range(args.batches):
-        for line in (args.work / "tasks" / f"batch_{b:02d}.jsonl").open(encoding="utf-8"):
+    for b in range(batches):
+        for line in (work / "tasks" / f"batch_{b:02d}.jsonl").open(encoding="utf-8"):
             row = json.loads(line)
             texts[row["id"]] = row["text"]
-        for line in (args.work / "out" / f"batch_{b:02d}.jsonl").open(encoding="utf-8"):
+        for line in (work / "out" / f"batch_{b:02d}.jsonl").open(encoding="utf-8"):
             if line.strip():
                 row = json.loads(line)
                 answers[(row["id"], b)] = row  # the last answer for an id counts
-
     first: list[AnnotatedSentence] = []
     second: dict[str, AnnotatedSentence] = {}
     for row in sample:
-        sid, n = row["id"], int(row["id"][1:])
+        sid, n = row["id"], int(row["id"].removeprefix(prefix))
         text = texts[sid]
         if sentence_hash(text) != row["sha1"]:
             raise SystemExit(f"{sid}: the task text does not match the sample's hash")
-        for turn, batch in enumerate((n % args.batches, (n + 1) % args.batches)):
+        for turn, batch in enumerate((n % batches, (n + 1) % batches)):
             if turn == 1 and not row["double"]:
                 break
             answer = answers.get((sid, batch))
@@ -144,43 +138,77 @@ def main() -> None:
                 end=row["end"],
                 sha1=row["sha1"],
                 split=row["split"],
-                annotator=f"A{batch + 1}",
+                annotator=f"{annotators}{batch + 1}",
                 events=anchored(answer.get("events") or [], text, row["start"] + _lead(text, row), f"{sid}@{batch}"),
+                selection=row.get("selection", "random"),
             )
             if turn == 0:
                 first.append(sentence)
             else:
                 second[sentence.key] = sentence
+    return first, second
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, required=True, help="the first round's folder (tasks/, out/)")
+    parser.add_argument("--work2", type=Path, default=None, help="the second round's folder")
+    parser.add_argument("--write", action="store_true", help="write the agreement figures into docs/annotation.md")
+    args = parser.parse_args()
+
+    first, second = read_round(ROOT / "annotations" / "sample.jsonl", args.work, 8, "s", "A")
+    rounds = [("first", first, second)]
+    if args.work2:
+        first2, second2 = read_round(ROOT / "annotations" / "sample2.jsonl", args.work2, 6, "t", "B")
+        rounds.append(("second", first2, second2))
+        first, second = first + first2, {**second, **second2}
     write(ROOT / "annotations" / "sentences.jsonl", first)
     write(ROOT / "annotations" / "second.jsonl", second.values())
 
-    stats = agreement(first, second)
-    by_split = Counter(s.split for s in first)
-    docs = {split: len({(s.corpus, s.doc) for s in first if s.split == split}) for split in ("train", "dev")}
-    events = Counter(e.category for s in first for e in s.events if e.actual)
-    flagged = sum(not e.actual for s in first for e in s.events)
-    print(json.dumps({"sentences": len(first), "by_split": by_split, "docs": docs, **stats}, indent=1, default=str))
+    randoms = [s for s in first if s.selection == "random"]
+    proposed = [s for s in first if s.selection == "proposed"]
+    by_split = Counter(s.split for s in randoms)
+    docs = {split: len({(s.corpus, s.doc) for s in randoms if s.split == split}) for split in ("train", "dev")}
+    events = Counter(e.category for s in randoms for e in s.events if e.actual)
+    flagged = sum(not e.actual for s in randoms for e in s.events)
+    agreements = {name: agreement(a, b) for name, a, b in rounds}
+    print(json.dumps({"random": len(randoms), "proposed": len(proposed), "by_split": by_split, "docs": docs},
+                     indent=1, default=str))  # fmt: skip
+    print(json.dumps(agreements, indent=1, default=str))
     print(dict(events.most_common()))
     if args.write:
         lines = [
-            f"- **{len(first):,} sentences** drawn at random (seed 20261207) from "
-            f"`../shared/corpus/news_en.jsonl` ({sum(s.corpus == 'news' for s in first):,}) and the English "
-            f"extraction pages ({sum(s.corpus == 'pages' for s in first):,}); "
-            f"{sum(bool(s.events) for s in first):,} hold an event, "
-            f"{sum(e.actual for s in first for e in s.events):,} actual events and {flagged} negated, "
-            "hypothetical or historical ones.",
+            f"- **{len(randoms):,} sentences drawn at random** (seeds 20261207 and 20261208) from "
+            f"`../shared/corpus/news_en.jsonl` ({sum(s.corpus == 'news' for s in randoms):,}) and the English "
+            f"extraction pages ({sum(s.corpus == 'pages' for s in randoms):,}); "
+            f"{sum(bool(s.events) for s in randoms):,} hold an event: "
+            f"{sum(e.actual for s in randoms for e in s.events):,} actual events and {flagged} negated, "
+            "hypothetical or historical ones. Precision and recall are measured on these only.",
             f"- **Split by document**: train {by_split['train']:,} sentences of {docs['train']} documents, "
             f"dev {by_split['dev']:,} sentences of {docs['dev']} documents (one document in three is dev, "
             "fixed by a hash of its name: `powderkeg.annotations.split_of`).",
-            "- Actual events by category: " + ", ".join(f"{k} {v}" for k, v in events.most_common()) + ".",
-            f"- **Agreement** on the {stats['sentences']} sentences annotated twice, independently "
-            f"({stats['with_event_either']} of them with an event for at least one annotator): Cohen's kappa "
-            f"**{stats['kappa_category']:.2f}** on the sentence's category (its first actual event's, or "
-            f"none; raw agreement {stats['label_agreement']:.3f}), {stats['kappa_event_or_none']:.2f} on "
-            f"event-or-none; events of the same category found by both: F1 {stats['event_f1']:.2f}; of those, "
-            f"the source actors agree (same words, same country) in {stats['source_agreement']:.0%} and the "
-            f"targets in {stats['target_agreement']:.0%}.",
+            "- Actual events by category (random sentences): "
+            + ", ".join(f"{k} {v}" for k, v in events.most_common())
+            + ".",
         ]
+        if proposed:
+            lines.append(
+                f"- **{len(proposed):,} more train sentences picked because the coder proposed an event in them**"
+                f" (`\"selection\": \"proposed\"`; {sum(bool(s.events) for s in proposed):,} hold an event by "
+                "the guideline): labels for the very decisions the gate and the confidence model make. They "
+                "come from train documents only and are never scored."
+            )
+        for name, _, _second in rounds:
+            stats = agreements[name]
+            lines.append(
+                f"- **Agreement, {name} round**: {stats['sentences']} sentences annotated twice, independently "
+                f"({stats['with_event_either']} with an event for at least one annotator): Cohen's kappa "
+                f"**{stats['kappa_category']:.2f}** on the sentence's category (its first actual event's, or "
+                f"none; raw agreement {stats['label_agreement']:.3f}), {stats['kappa_event_or_none']:.2f} on "
+                f"event-or-none; events of the same category found by both: F1 {stats['event_f1']:.2f}; of "
+                f"those, the source actors agree (same words, same country) in {stats['source_agreement']:.0%} "
+                f"and the targets in {stats['target_agreement']:.0%}."
+            )
         write_section("annotation.md", "annotation-set", "\n".join(lines))
         print("wrote docs/annotation.md")
 

@@ -29,19 +29,9 @@ from powderkeg.nlp import load_model
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--news", type=int, default=2150)
-    parser.add_argument("--pages", type=int, default=950)
-    parser.add_argument("--double", type=int, default=260)
-    parser.add_argument("--batches", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=20261207)
-    parser.add_argument("--out", type=Path, default=ROOT / "annotations" / "sample.jsonl")
-    parser.add_argument("--tasks", type=Path, default=None)
-    args = parser.parse_args()
-
-    texts = SourceTexts(args.shared)
+def sentence_pool(shared: Path) -> dict[str, list[dict]]:
+    """Every sentence worth annotating of both corpora, by corpus: offsets, hash, split, text and context."""
+    texts = SourceTexts(shared)
     nlp = load_model(Settings().spacy_model)
     limit = Settings().max_sentence_tokens
     pool: dict[str, list[dict]] = {}
@@ -72,6 +62,22 @@ def main() -> None:
                 )
         pool[corpus] = rows
         print(f"{corpus}: {len(rows)} sentences", flush=True)
+    return pool
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--news", type=int, default=2150)
+    parser.add_argument("--pages", type=int, default=950)
+    parser.add_argument("--double", type=int, default=260)
+    parser.add_argument("--batches", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument("--out", type=Path, default=ROOT / "annotations" / "sample.jsonl")
+    parser.add_argument("--tasks", type=Path, default=None)
+    args = parser.parse_args()
+
+    pool = sentence_pool(args.shared)
 
     rng = random.Random(args.seed)
     chosen = rng.sample(pool["news"], args.news) + rng.sample(pool["pages"], args.pages)
