@@ -25,6 +25,7 @@ PLOVER = {
     "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
     "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
 }  # fmt: skip
+GATE = PLOVER | {"NONE"}  # the gate's labels: the 16 categories and NONE, no codable event
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +43,13 @@ def sent(nlp: Language, text: str) -> Span:
 
 
 def test_shipped_model_loads(clf: SentenceClassifier) -> None:
-    assert set(clf.labels) == PLOVER
+    assert set(clf.labels) == GATE
     assert len(clf.vocabulary) == clf.coef.shape[0] == clf.idf.shape[0]
     assert clf.coef.shape[1] == len(clf.labels) == clf.intercept.shape[0]
     assert clf.temperature > 0
-    assert clf.metadata["training_file"].startswith("gpt_synthetic_events")
-    assert "lead" in clf.metadata["heldout"]
-    assert default_model_path().stat().st_size < 2_500_000
+    assert clf.metadata["training_data"]["annotated_train_sentences"] > 0
+    assert set(clf.metadata["gate"]) >= {"none_max", "category_min", "weak_min"}
+    assert default_model_path().stat().st_size < 4_000_000
     assert load_default() is clf  # cached
 
 
@@ -59,7 +60,7 @@ def test_probabilities_sum_to_one_and_are_sorted(nlp: Language, clf: SentenceCla
         "It rained.",
     ):
         ranked = clf.predict(sent(nlp, text))
-        assert {label for label, _ in ranked} == PLOVER
+        assert {label for label, _ in ranked} == GATE
         probs = [p for _, p in ranked]
         assert math.isclose(sum(probs), 1.0, abs_tol=1e-6)
         assert probs == sorted(probs, reverse=True)
@@ -68,10 +69,23 @@ def test_probabilities_sum_to_one_and_are_sorted(nlp: Language, clf: SentenceCla
 
 def test_sentence_without_known_features_gets_the_prior(nlp: Language, clf: SentenceClassifier) -> None:
     doc = nlp("Paris, 12 March 2021.")
+    assert [f for f in clf.features(doc[:]) if not f.startswith("@")] == []  # only the kinds of name it holds
+    assert features(doc[:], FeatureSettings()) == []
+    doc = nlp("Oh, yes.")
     assert clf.features(doc[:]) == []
     ranked = clf.predict(doc[:])
     assert math.isclose(sum(p for _, p in ranked), 1.0, abs_tol=1e-6)
     assert ranked == clf.predict_features([]) == clf.predict_features(["no-such-feature-xyz"])
+
+
+def test_everyday_sentences_are_none(nlp: Language, clf: SentenceClassifier) -> None:
+    for text in ("Preheat the oven and stir in two cups of flour.", "The weather was fine all weekend."):
+        assert clf.predict(sent(nlp, text))[0][0] == "NONE"
+
+
+def test_entity_kinds_are_features_not_names(nlp: Language) -> None:
+    feats = features(sent(nlp, "Serbian police arrested two men in Belgrade."), FeatureSettings(entities=True))
+    assert "@NORP" in feats and "@GPE" in feats and "belgrade" not in feats
 
 
 def test_violent_sentence_is_assault(nlp: Language, clf: SentenceClassifier) -> None:

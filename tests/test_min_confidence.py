@@ -383,8 +383,8 @@ def test_api_ingest_stores_every_event_and_answers_with_the_shown_ones(tmp_path,
         assert posted["status"] == "ok" and posted["stored"] is True and posted["events"] == []
         stored = httpx.get(f"{base}/api/articles/{posted['article_id']}", params={"min_confidence": 0}).json()
         assert stored["events"]  # coded and stored, only not shown at 0.999
-        again = httpx.post(f"{base}/api/ingest", params={"min_confidence": 0}, json=body, headers=auth).json()
-        assert again["stored"] is False and again["events"] == [e["event_id"] for e in stored["events"]]
+        again = httpx.post(f"{base}/api/ingest", json=body, headers=auth, timeout=60).json()
+        assert again["stored"] is False and again["events"] == []  # the server's threshold, again
 
 
 @pytest.mark.parametrize("value", ["-0.1", "1.5", "nan", "inf", "high", ""])

@@ -444,6 +444,65 @@ def geoparse(
     err.print(f"{count} record(s) geoparsed", highlight=False)
 
 
+@app.command()
+def explain(
+    text: Annotated[str | None, typer.Argument(help="A sentence or text to explain")] = None,
+    article: Annotated[
+        Path | None, typer.Option("--article", help="Explain a document instead: .html/.htm, .txt or .jsonl")
+    ] = None,
+    record: Annotated[
+        str | None, typer.Option("--id", help="With a .jsonl --article: the record with this id (default: the first)")
+    ] = None,
+    published: Annotated[str | None, typer.Option(help="Publication date of TEXT (YYYY-MM-DD), for its dates")] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Show every sentence, also those where no rule knew a word")
+    ] = False,
+    steps: Annotated[
+        bool, typer.Option("--steps", help="Show every finishing step, also those that kept a draft")
+    ] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table (readable) or json")] = OutputFormat.table,
+) -> None:
+    """Why the coder codes what it codes: each candidate event, the rule that proposed it and
+    every finishing step's decision, including why something was not coded.
+
+    Examples: powderkeg explain "Rebels attacked a police station in Goma on Monday."
+    powderkeg explain --article report.html
+    """
+    from powderkeg.explain import ExplainError, explain_document, explain_text, render
+
+    if (text is None) == (article is None):
+        raise fail("give either a TEXT to explain or --article FILE (not both)")
+    settings = _settings()
+    pipeline = _pipeline(settings)
+    try:
+        if article is not None:
+            explained = explain_document(pipeline, _one_document(article, record, settings))
+        else:
+            assert text is not None
+            explained = explain_text(pipeline, text, published=published)
+    except ExplainError as exc:
+        raise fail(str(exc)) from exc
+    if fmt is OutputFormat.json:
+        print(json.dumps(explained.trace.to_dict(), ensure_ascii=False, indent=1))
+        return
+    render(explained, out, everything=everything, all_steps=steps)
+
+
+def _one_document(path: Path, record: str | None, settings: Settings) -> Any:
+    """The document of ``path`` to explain (for a JSONL file, the record with id ``record``, else the first)."""
+    from powderkeg.sources.files import expand_paths, read_file
+
+    files, problems = expand_paths([path])
+    if problems:
+        raise fail(f"{path}: {problems[0].reason}")
+    if len(files) != 1:
+        raise fail(f"{path}: give one file, not a folder")
+    for document in read_file(files[0], settings.max_bytes, settings):
+        if record is None or str(getattr(document, "doc_id", None)) == record:
+            return document
+    raise fail(f"{path}: no record with id {record!r}" if record else f"{path}: no document in it")
+
+
 def _record_id(line: bytes) -> Any:
     """The "id" of a JSONL line even when the rest of it is unusable."""
     try:
@@ -501,16 +560,18 @@ def eval_command(
     gold: Annotated[Path, typer.Argument(help="Labelled JSONL; its fields are described in docs/guide.md")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON")] = False,
     limit: Annotated[int | None, typer.Option(help="Score only the first N records")] = None,
+    min_confidence: MinConfidenceOption = None,
 ) -> None:
-    """Code a gold file's records and score every field the gold carries."""
+    """Code a gold file's records and score every field the gold carries (the events users see:
+    those of at least min_confidence; --min-confidence 0 scores every event the coder gives)."""
     from powderkeg.evaluate import GoldError, evaluate
 
     if not gold.is_file():
         raise fail(f"no such file: {gold}")
-    settings = _settings()
+    settings = _settings(min_confidence=min_confidence)
     pipeline = _pipeline(settings)
     try:
-        report = evaluate(gold, pipeline, limit=limit)
+        report = evaluate(gold, pipeline, limit=limit, min_confidence=settings.min_confidence)
     except GoldError as exc:
         raise fail(str(exc)) from exc
     data = report.to_dict()

@@ -34,7 +34,9 @@ class Settings:
     sentence_model: bool = True  # classify sentences no pattern coded (data/models/plover_sentence.json)
     sentence_model_threshold: float = 0.3  # the least probability the classifier must give
     # events below this confidence are kept in the store but shown nowhere: not by the CLI, the API,
-    # exports or alerts (a query can still lower it); see docs/evaluation.md for what it buys
+    # exports or alerts (a query can still lower it). 0 shows every event the coder gives: the
+    # confidence is calibrated on unselected news, and at 0.02 it would already hide a tenth of the
+    # right events of conflict reports (docs/evaluation.md has both tables)
     min_confidence: float = 0.0
     max_sentence_tokens: int = 200  # longer run-on "sentences" (tables, lists, unpunctuated text) are not coded
     store_batch: int = 64  # coded articles stored per database transaction (ingest, fetch, load)

@@ -242,8 +242,10 @@ def evaluate(
     pipeline: Pipeline | None = None,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    min_confidence: float = 0.0,
 ) -> Report:
-    """Code every record of a gold file and score it."""
+    """Code every record of a gold file and score it; events under ``min_confidence`` are not
+    predictions (0: every actual event the coder gives)."""
     pipeline = pipeline or Pipeline()
     records = list(read_gold(path))[:limit]
     countries = pipeline.coder.dicts.countries
@@ -259,7 +261,7 @@ def evaluate(
         for r in records
     )
     for index, (record, coded) in enumerate(zip(records, pipeline.code_documents(docs), strict=True)):
-        predicted = [e for e in coded.events if e.actual]
+        predicted = [e for e in coded.events if e.actual and e.confidence >= min_confidence]
         scorer.score(record, predicted, report)
         if progress:
             progress(index + 1)

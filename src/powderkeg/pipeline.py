@@ -122,6 +122,7 @@ class Pipeline:
     @cached_property
     def coder(self) -> Coder:
         from powderkeg.coder.classifier import load_default as load_classifier
+        from powderkeg.coder.confidence import load_default as load_confidence
         from powderkeg.coder.dictionaries import load as load_dictionaries
         from powderkeg.coder.events import Coder
         from powderkeg.coder.lexicon import default_lexicon
@@ -131,6 +132,8 @@ class Pipeline:
         verbs = load_verbs() if self.settings.verb_patterns else None
         classifier = load_classifier() if self.settings.sentence_model else None
         lexicon = default_lexicon(tuple(self.settings.trigger_files))
+        # the gate's thresholds were chosen with the model they belong to, and travel in its file
+        gate = classifier.metadata.get("gate", {}) if classifier is not None else {}
         return Coder(
             lexicon,
             dictionaries,
@@ -139,6 +142,10 @@ class Pipeline:
             self.settings.sentence_model_threshold,
             max_sentence_tokens=self.settings.max_sentence_tokens,
             geoparser=self.geoparser,
+            confidence_model=load_confidence() if classifier is not None else None,
+            gate_none_max=float(gate.get("none_max", 1.01)),
+            gate_category_min=float(gate.get("category_min", 0.0)),
+            gate_weak_min=float(gate.get("weak_min", 0.0)),
         )
 
     @cached_property

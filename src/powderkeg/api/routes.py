@@ -291,10 +291,10 @@ def build_router(settings: Settings) -> APIRouter:
         db: DbDep,
         body: TextIn | HtmlIn,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        threshold: MinConfidence,
     ) -> dict[str, Any]:
         """Code one page (``html``) or text (``text``) and store it. Needs ``Authorization: Bearer
-        <api_token>``. Re-posting the same content changes nothing (``stored`` false)."""
+        <api_token>``. Re-posting the same content changes nothing (``stored`` false). Every event
+        is stored; ``events`` lists those shown at the server's ``min_confidence``."""
         from powderkeg.api.ingest import document, ingest, token_matches
         from powderkeg.nlp import ModelError
 
@@ -306,7 +306,7 @@ def build_router(settings: Settings) -> APIRouter:
         text, html = (body.text, None) if isinstance(body, TextIn) else (None, body.html)
         doc = document(text, html, body.id, body.title, body.url, body.published)
         try:
-            result = ingest(db, request.app.state.pipeline(), doc, threshold)
+            result = ingest(db, request.app.state.pipeline(), doc, request.app.state.settings.min_confidence)
         except ModelError as exc:
             raise HTTPException(503, str(exc)) from exc
         return result.__dict__

@@ -1,11 +1,11 @@
-"""A linear sentence classifier for the 16 PLOVER event categories: the coder's fallback.
+"""The gate: a linear sentence classifier for "no codable event" (NONE) and the 16 PLOVER categories.
 
-When no trigger pattern fires on a sentence, :meth:`SentenceClassifier.predict` still says which
-PLOVER category the sentence most resembles, with a probability per category. The model is a
-multinomial logistic regression over tf-idf weighted lemma features, trained by
-``scripts/train_plover_classifier.py`` on machine-generated synthetic stories (see
-``data/models/README.md``) and shipped as one JSON file: vocabulary, idf weights, coefficients,
-intercepts, labels, and the feature settings it was trained with.
+:meth:`SentenceClassifier.predict` says, for one parsed sentence, how likely it holds no codable
+event and each PLOVER category. The model is a multinomial logistic regression over tf-idf weighted
+lemma features, trained by ``scripts/train_gate.py`` on the team's annotated sentences, synthetic
+stories and codebook examples (see ``data/models/README.md``), and shipped as one JSON file:
+vocabulary, idf weights, coefficients, intercepts, labels, and the feature settings it was trained
+with.
 
 Features come from the existing parse (a spaCy ``Span``; nothing is parsed again): lower-case
 lemmas of content words (verbs, nouns, adjectives, adverbs), with proper nouns, numbers, named
@@ -61,6 +61,8 @@ _KEEP = frozenset(
 )
 STOP = frozenset(w for w in STOP_WORDS if w not in _KEEP) | {"say"}
 PARTICLES = frozenset({"down", "out", "off", "back", "away", "up"})
+# entity kinds whose presence, not name, tells whether a sentence is about states, groups and people
+_ENTITY_KINDS = frozenset({"GPE", "NORP", "ORG", "PERSON", "LOC", "FAC", "EVENT", "LAW", "DATE", "MONEY", "CARDINAL"})
 
 
 class ModelFileError(ValueError):
@@ -77,6 +79,7 @@ class FeatureSettings:
     through_prep: bool = True  # dep pairs also link a verb or noun to its prepositional object ("fire>bus")
     root: str = "clause"  # "^<lemma>" for main words: "none", "root" (the parse's root), "clause" (also
     # the root's conjuncts and clausal complements: "said ... attacked", "agreed to cooperate")
+    entities: bool = False  # "@GPE", "@NORP", ...: the kinds of named entity the sentence holds (not their names)
 
     def __post_init__(self) -> None:
         if self.bigrams not in ("none", "adjacent", "dep", "both"):
@@ -150,6 +153,8 @@ def features(span: Span, settings: FeatureSettings | None = None) -> list[str]:
             out.append("^" + lemma)
         if settings.particles and tok.pos_ == "VERB":
             out.extend(f"{lemma}_{child.lower_}" for child in tok.children if _particle(tok, child))
+    if settings.entities:
+        out.extend(f"@{label}" for label in sorted({e.label_ for e in span.ents} & _ENTITY_KINDS))
     if settings.bigrams in ("adjacent", "both"):
         out.extend(f"{lemmas[a.i]} {lemmas[b.i]}" for a, b in zip(kept, kept[1:], strict=False))
     if settings.bigrams in ("dep", "both"):

@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 
 from powderkeg.coder import taxonomy
 from powderkeg.coder.actors import ActorResolver, ArticleContext
+from powderkeg.coder.confidence import NONE, ConfidenceModel
 from powderkeg.coder.dictionaries import Dictionaries
 from powderkeg.coder.finish import (
     STEPS,
@@ -30,7 +31,7 @@ from powderkeg.coder.finish import (
 )
 from powderkeg.coder.lexicon import Condition, Lexicon, TriggerRule
 from powderkeg.coder.roles import accusable, armed, better, distinct, political
-from powderkeg.coder.trace import CandidateTrace, Dropped, Trace
+from powderkeg.coder.trace import REJECTED, CandidateTrace, Decision, Dropped, Trace
 from powderkeg.coder.verbs import VerbDictionary, VerbMatch
 
 if TYPE_CHECKING:
@@ -223,6 +224,10 @@ class Coder:
         classifier_threshold: float = 0.3,
         max_sentence_tokens: int = 200,
         geoparser: Geoparser | None = None,
+        confidence_model: ConfidenceModel | None = None,
+        gate_none_max: float = 0.9,
+        gate_category_min: float = 0.05,
+        gate_weak_min: float = 0.1,
     ) -> None:
         self.lex = lexicon
         self.geoparser = geoparser
@@ -232,6 +237,14 @@ class Coder:
         self.classifier = classifier
         self.classifier_threshold = classifier_threshold
         self.steps: tuple[Step, ...] = STEPS  # the finishing steps, in order (powderkeg.coder.finish)
+        self.confidence_model = confidence_model
+        # the gate rejects a draft when it reads no event (NONE at least gate_none_max) and little
+        # of the draft's category (under gate_category_min)
+        self.gate_none_max = gate_none_max
+        self.gate_category_min = gate_category_min
+        # a verb's default code or the classifier's guess codes only where the gate gives its
+        # category at least this probability ("verb defaults no longer code on their own")
+        self.gate_weak_min = gate_weak_min
         self.verb_defaults = True  # code a dictionary verb by its block's default code when no pattern matched
         self.actors = ActorResolver(
             dictionaries,
@@ -396,9 +409,15 @@ class Coder:
         candidates = [c for tok in sent if (c := self._candidate(tok, ctx, dropped)) is not None]
         candidates += self._obligations(sent, ctx)
         candidates += self._allegations(sent, ctx)
-        if self.classifier is not None and all(c.rule.origin == "verbs-default" for c in candidates):
-            # nothing but verbs' default codes (or nothing at all): the classifier may know better
-            fallback = self._model_candidate(sent, ctx)
+        gate = self.classifier.predict(sent) if self.classifier is not None else []
+        if told is not None:
+            told.gate = gate[:5]
+        probabilities = dict(gate)
+        supported = any(probabilities.get(c.rule.category, 0.0) >= self.gate_weak_min for c in candidates)
+        if gate and not supported and all(c.rule.origin == "verbs-default" for c in candidates):
+            # nothing but verbs' default codes the gate does not read (or nothing at all): its own
+            # reading may know better
+            fallback = self._model_candidate(sent, ctx, gate)
             if fallback is not None and fallback.rule.category not in {c.rule.category for c in candidates}:
                 candidates = [c for c in candidates if c.trigger.i != fallback.trigger.i] + [fallback]
         candidates = self._merge(candidates)
@@ -420,7 +439,7 @@ class Coder:
                     rule_file=cand.rule.source,
                 )
                 told.candidates.append(trace)
-            return finish(self, cand, sent, ctx, article, sentence_contexts, sentence_dates, trace=trace)
+            return finish(self, cand, sent, ctx, article, sentence_contexts, sentence_dates, probabilities, trace)
 
         for cand in candidates:
             event = finished(cand)
@@ -430,6 +449,11 @@ class Coder:
             if key not in seen:  # "agreed to provide aid" and "agreed" give one AGREE
                 seen.add(key)
                 events.append(event)
+            elif told is not None:
+                told.candidates[-1].decisions.append(
+                    Decision("one_event_per_act", REJECTED, "the same event as an earlier word of the sentence")
+                )
+                told.candidates[-1].event = None
         for cand in self._reported_attacks(sent, events, ctx):
             event = finished(cand)
             if event is not None:
@@ -596,16 +620,16 @@ class Coder:
                     out.append(Candidate(tok, rule, tok, source, accused, "allege", tokens))
         return out
 
-    def _model_candidate(self, sent: Span, ctx: ArticleContext) -> Candidate | None:
-        """When no pattern fired: the sentence classifier's category for the main verb's clause,
-        if it is confident, with the actors the dependency structure gives."""
+    def _model_candidate(self, sent: Span, ctx: ArticleContext, gate: list[tuple[str, float]]) -> Candidate | None:
+        """When no pattern fired: the gate's category for the main verb's clause, if it is
+        confident and reads an event at all, with the actors the dependency structure gives."""
         root = sent.root
-        if root.pos_ != "VERB" or self.classifier is None:
+        if root.pos_ != "VERB" or not gate:
             return None
         if (row := self._trigger_row(root)) is not None and row.blocks:
             return None  # the sentence's verb is known to code no event here
-        category, probability = self.classifier.predict(sent)[0]
-        if probability < self.classifier_threshold:
+        category, probability = gate[0]
+        if category == NONE or probability < self.classifier_threshold:
             return None
         rule = self.lex.rule_for_cameo(
             self.lex.lemma(root), category, None, f"plover_sentence.json (p={probability:.2f})", origin="model"
@@ -664,15 +688,18 @@ class Coder:
                 source_heads = [marked.source_token]
             if marked.target_token is not None:
                 target_heads = [marked.target_token]
-        source = distinct([a for h in source_heads for a in self.actors.resolve(h, ctx)])
-        target = distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx)])
+        # a wire dateline ("COLUMBIA, Ky. (WBKO) -", "PRISTINA, March 11 -") says where the report was filed
+        filed = dateline_end(tok.sent)
+        source_heads, target_heads = _after_dateline(source_heads, filed), _after_dateline(target_heads, filed)
+        source = distinct([a for h in source_heads for a in self.actors.resolve(h, ctx) if not _before(a, filed)])
+        target = distinct([a for h in target_heads for a in self._target_actors(h, rule, ctx) if not _before(a, filed)])
         source_ids = {(a.start, a.text) for a in source}
         target = [a for a in target if (a.start, a.text) not in source_ids]
         if not target and len(source) > 1 and rule.pos == "VERB" and self.lex.lemma(tok) in self.lex.kind("reciprocal"):
             source, target = source[:1], source[1:]  # "Syrian forces and Kurdish fighters clashed"
         near = False
         if not target:
-            target = self._nearest_target(tok, host, source_heads, ctx)
+            target = self._nearest_target(tok, host, source_heads, ctx, self.lex.nearest_target.get(rule.category))
             target = [a for a in target if (a.start, a.text) not in source_ids]
             near = bool(target)
         tokens = {t.i for t in host.subtree} | {t.i for t in tok.subtree}
@@ -715,10 +742,15 @@ class Coder:
             return True
         return tok.dep_ == "compound" and self._names_agents(tok.head)
 
-    def _nearest_target(self, tok: Token, host: Token, source_heads: list[Token], ctx: ArticleContext) -> list[Actor]:
+    def _nearest_target(
+        self, tok: Token, host: Token, source_heads: list[Token], ctx: ArticleContext, allowed: str | None = "place"
+    ) -> list[Actor]:
         """When the grammar gives no target: the nearest actor the event's clause names outside its
         source ("demanded a U.N. military presence", "refused to deploy peacekeepers in Iraq"),
-        else the nearest place it names, standing for the people there ("arrived in Amman")."""
+        else, where the category allows (category_roles.tsv), the nearest place it names, standing
+        for the people there ("arrived in Amman")."""
+        if allowed == "none":
+            return []
         outside = {t.i for h in source_heads for t in h.subtree} | {tok.i, host.i}
         scope = {t.i: t for t in [*tok.subtree, *host.subtree]}
         for t in list(scope.values()):
@@ -734,7 +766,7 @@ class Coder:
                 or (t.dep_ == "amod" and self.actors.demonym(t))
             )
         ]
-        for allow_place in (False, True):
+        for allow_place in (False, True) if allowed == "place" else (False,):
             for head in heads:
                 if head.dep_ == "amod":
                     country = self.actors.demonym(head) if not allow_place else None
@@ -986,6 +1018,44 @@ class Coder:
 _DELIVERY_SUBTYPES = frozenset(
     {"Shelling/artillery/missile attack", "Air/drone strike", "Remote explosive/landmine/IED"}
 )
+
+_DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
+
+
+def dateline_end(sent: Span) -> int:
+    """The character offset where a leading wire dateline of the sentence ends ("COLUMBIA, Ky. (WBKO) -",
+    "PRISTINA, March 11 -", "OKLAHOMA CITY (AP) \u2014"), or the sentence's start when it has none: a
+    first word in capitals, then only names, numbers, commas, periods and a parenthesis, then a dash."""
+    first = sent[0]
+    if not (first.is_upper and first.is_alpha and len(first) > 2):
+        return sent.start_char
+    for tok in sent[1:15]:
+        if tok.text in _DASHES:
+            return tok.idx + len(tok)
+        if not (tok.pos_ in ("PROPN", "NUM", "PUNCT") or tok.is_upper or tok.is_title):
+            return sent.start_char
+    return sent.start_char
+
+
+def _after_dateline(heads: list[Token], filed: int) -> list[Token]:
+    """Role heads with the dateline's place replaced by what the parser hung on it after the dash
+    ("PRISTINA, March 11 - Serbian artillery shelled": the artillery shelled)."""
+    out = []
+    for head in heads:
+        if head.idx >= filed:
+            out.append(head)
+        else:
+            out.extend(c for c in head.children if c.dep_ in ("appos", "conj") and c.idx >= filed)
+    return out
+
+
+def _before(actor: Actor, offset: int) -> bool:
+    """Whether the actor's words lie wholly before ``offset`` (in the dateline)."""
+    if actor.start is None:
+        return False
+    end = actor.end if actor.end is not None else actor.start + len(actor.text)
+    return end <= offset
+
 
 def _in_relative_clause(tok: Token, clause: Token) -> bool:
     """Whether ``tok`` lies in a relative or participle clause below ``clause``."""

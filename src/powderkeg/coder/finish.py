@@ -11,7 +11,7 @@ draft and returns ``None`` to let it go on, or a short reason to reject it; the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +20,12 @@ from spacy.tokens import Doc, Span, Token
 from powderkeg.coder import taxonomy
 from powderkeg.coder.actors import ArticleContext
 from powderkeg.coder.casualties import casualties
-from powderkeg.coder.dates import is_historical, long_ago, resolve
+from powderkeg.coder.confidence import NONE, rule_key
+from powderkeg.coder.confidence import features as confidence_features
+from powderkeg.coder.dates import event_date
 from powderkeg.coder.lexicon import Lexicon, TriggerRule
 from powderkeg.coder.modality import Modality, modality
-from powderkeg.coder.roles import actor_words, armed, political, role
+from powderkeg.coder.roles import actor_words, armed, political, role, state_sectors
 from powderkeg.coder.trace import CHANGED, KEPT, REJECTED, CandidateTrace, Decision
 from powderkeg.model import Actor, Article, Event
 
@@ -93,6 +95,7 @@ class Draft:
     intensity: float | None = None
     gate: dict[str, float] = field(default_factory=dict)  # the gate's probabilities for this sentence
     confidence: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)  # what the confidence model read
     event: Event | None = None
     notes: list[str] = field(default_factory=list)  # what the current step changed, for the trace
 
@@ -194,8 +197,12 @@ def _host_government(coder: Coder, d: Draft) -> str | None:
 
 def _assumed_attacker(coder: Coder, d: Draft) -> str | None:
     """ACLED's convention for an attack nobody is named for: an unidentified armed group of the
-    country where it happened (not for a verb's default code)."""
+    country where it happened; not for a verb's default code, and only where the clause names the
+    weapon or the act (a shooting, a bomb, an abduction) and the sentence tells of no accident,
+    disease or crime ("poisoned liquor killed seventeen", "died in the crash")."""
     if d.source or d.category not in VIOLENT_CATEGORIES or d.rule.origin == "verbs-default" or not d.cand.asserted:
+        return None
+    if "none" in d.contexts or not (d.cand.mode or mode_from_words(coder.lex, d.category, d.cand.tokens, d.sent.doc)):
         return None
     country = coder.where(d.cand.trigger, d.ctx)
     if country and country not in ("IGO", "NGO"):
@@ -215,6 +222,41 @@ def _assumed_police(coder: Coder, d: Draft) -> str | None:
     return None
 
 
+def _private_suspect(coder: Coder, d: Draft) -> str | None:
+    """The one the state charges, arrests or sentences is a private person unless the text gives
+    them a role: "Wang has been charged", "the man was arrested" (CVL of the country the event
+    happened in, when the words give none), and a pronoun the context resolved to the police or a
+    court ("he is charged", after a sentence about the police) does not charge itself."""
+    if "state_act" not in d.rule.flags:
+        return None
+    fixed = []
+    for actor in d.target:
+        person = _names_a_person(actor, d.sent.doc)
+        if person and (not actor.sector or (actor.text.lower() in _PRONOUNS and state_sectors(actor.sector))):
+            country = actor.country or coder.where(d.cand.trigger, d.ctx)
+            if country and country not in ("IGO", "NGO", "IMG", "MNC"):
+                actor = replace(actor, code=f"{country}CVL", country=country, sector="CVL", org=None)
+                d.note(f"'{actor.text}', charged or arrested by the state: a private person of {country}")
+        fixed.append(actor)
+    d.target = fixed
+    return None
+
+
+def _names_a_person(actor: Actor, doc: Doc) -> bool:
+    """Whether an actor's words name a person: a personal pronoun, a person's name, or a people
+    word of the agent dictionaries with no role (man, woman, suspect)."""
+    if actor.text.lower() in _PRONOUNS:
+        return True
+    if actor.start is None or actor.end is None:
+        return False
+    span = doc.char_span(actor.start, actor.end, alignment_mode="expand")
+    return span is not None and (span.root.ent_type_ == "PERSON" or span.root.lemma_.lower() in _PEOPLE)
+
+
+_PEOPLE = frozenset({"man", "woman", "boy", "girl", "suspect", "teenager", "person", "people", "mother", "father"})
+_PRONOUNS = frozenset({"he", "him", "she", "her", "they", "them"})
+
+
 def _needs_actors(coder: Coder, d: Draft) -> str | None:
     bare = "bare_ok" in d.rule.flags and d.cand.asserted
     if bare:
@@ -224,6 +266,33 @@ def _needs_actors(coder: Coder, d: Draft) -> str | None:
     if not d.source and not d.target:
         return "no actor named"
     return None
+
+
+def _needs_political_actor(coder: Coder, d: Draft) -> str | None:
+    """An event is an act between political actors (a state, an official, a force or armed group, a
+    party, an organisation), or the state's own act whoever is named ("was charged", "was arrested"),
+    or a protest (civilians protest). Acts among private people - ordinary crime, family, sport,
+    business - are not political events."""
+    if "state_act" in d.rule.flags or d.category == "PROTEST":
+        return None
+    doc = d.sent.doc
+    if any(political(a, doc) for a in d.source + d.target):
+        return None
+    weapons = {d.cand.mode, mode_from_words(coder.lex, d.category, d.cand.tokens, doc)}
+    if d.category in VIOLENT_CATEGORIES | {"COERCE"} and ("bare_ok" in d.rule.flags or _WAR_WEAPONS & weapons):
+        return None  # a weapon of war used or found ("a roadside bomb exploded") is conflict whoever is named
+    if d.category in VIOLENT_CATEGORIES and "none" not in d.contexts:
+        fatalities, injuries = casualties([doc[i] for i in sorted(d.cand.tokens)], coder.lex)
+        if (fatalities or 0) + (injuries or 0) >= _MASS_VIOLENCE:
+            return None  # "gunmen killed five villagers": violence against many is no private quarrel
+    return "no political actor: a state, official, force, armed group, party or organisation"
+
+
+# people killed or hurt in one act from which violence counts whoever is named
+_MASS_VIOLENCE = 3
+# ASSAULT modes of weapons of war, not of everyday crime (firearms, knives and fists are both; a
+# poison word is more often a crime or an accident than a chemical attack)
+_WAR_WEAPONS = frozenset({"explosives", "suicide-attack", "aerial", "drone", "heavy-weapons"})
 
 
 def _cooperation_needs_placed_actor(coder: Coder, d: Draft) -> str | None:
@@ -299,7 +368,8 @@ def _promise_or_threat(coder: Coder, d: Draft) -> str | None:
     promoted = promise_or_threat(d.category, d.mod, d.negation_is_trigger)
     if promoted:
         d.changes.append(f">{promoted}")
-        d.note(f"{d.category} told as {d.mod.label or 'refused'}: {promoted}")
+        told = "refused" if promoted == "REJECT" else ("attempted" if "attempt" in d.mod.labels else d.mod.label)
+        d.note(f"{d.category} told as {told}: {promoted}")
         d.category, d.mode, d.promoted = promoted, None, promoted
         d.cand.mode = None
         d.mod.hypothetical = False
@@ -325,7 +395,10 @@ def _mode(coder: Coder, d: Draft) -> str | None:
 
 
 def _date(coder: Coder, d: Draft) -> str | None:
-    d.day, d.precision, d.historical = date_of(coder.lex, d.cand, d.sent, d.dates, d.ctx.published)
+    """The event's date (powderkeg.coder.dates.event_date); "publication" precision where the text gives none."""
+    d.day, d.precision, d.historical = event_date(
+        coder.lex, d.cand.trigger, d.cand.host, d.sent, d.dates, d.ctx.published
+    )
     if not d.historical and in_past_war(coder.lex, d.cand.trigger):
         d.historical = True
     if d.historical:
@@ -372,8 +445,34 @@ def _codes(coder: Coder, d: Draft) -> str | None:
     return None
 
 
+def _gate_agrees(coder: Coder, d: Draft) -> str | None:
+    """The rules and the learned gate must agree: a draft of a category the gate does not read in
+    the sentence, where it reads no event at all, is rejected; a verb's default code or the
+    classifier's own guess needs the gate to read its category best, or give it at least
+    ``gate_weak_min``."""
+    if not d.gate:
+        return None
+    p_none = d.gate.get(NONE, 0.0)
+    p_category = max(d.gate.get(d.category, 0.0), d.gate.get(d.rule.category, 0.0))
+    events = {k: v for k, v in d.gate.items() if k != NONE}
+    best = max(events, key=events.__getitem__) if events else None
+    if d.weak and best not in (d.category, d.rule.category) and p_category < coder.gate_weak_min:
+        return (
+            f"a verb's default code or the classifier for {d.category}, which the gate does not read here "
+            f"({d.category} {p_category:.2f}, best {best})"
+        )
+    if p_none >= coder.gate_none_max and p_category < coder.gate_category_min:
+        return f"the gate reads no event here (NONE {p_none:.2f}, {d.category} {p_category:.2f})"
+    return None
+
+
 def _confidence(coder: Coder, d: Draft) -> str | None:
-    d.confidence = heuristic_confidence(d)
+    """A calibrated probability that the event is fully right (powderkeg.coder.confidence)."""
+    if coder.confidence_model is not None and d.gate:
+        d.features = confidence_features(d)
+        d.confidence = coder.confidence_model.score(d.features, rule_key(d))
+    else:
+        d.confidence = heuristic_confidence(d)
     return None
 
 
@@ -410,6 +509,7 @@ def _event(coder: Coder, d: Draft) -> str | None:
         historical=d.historical,
         modality=d.mod.label,
         provenance=provenance(d),
+        extras={"confidence_features": d.features, "rule_key": rule_key(d)} if d.features else {},
     )
     event.assign_id()
     d.event = event
@@ -425,7 +525,9 @@ STEPS: tuple[Step, ...] = (
     Step("host_government", _host_government),
     Step("assumed_attacker", _assumed_attacker),
     Step("assumed_police", _assumed_police),
+    Step("private_suspect", _private_suspect),
     Step("needs_actors", _needs_actors),
+    Step("needs_political_actor", _needs_political_actor),
     Step("cooperation_needs_placed_actor", _cooperation_needs_placed_actor),
     Step("weak_rule_not_in_accident", _weak_rule_not_in_accident),
     Step("weak_rule_needs_political_actor", _weak_rule_needs_political_actor),
@@ -433,6 +535,7 @@ STEPS: tuple[Step, ...] = (
     Step("riot", _riot),
     Step("purpose_of_protest_or_speech", _purpose_of_protest_or_speech),
     Step("promise_or_threat", _promise_or_threat),
+    Step("gate_agrees", _gate_agrees),
     Step("mode", _mode),
     Step("date", _date),
     Step("casualties", _casualties),
@@ -595,39 +698,6 @@ def mode_from_words(lex: Lexicon, category: str, token_ids: set[int], doc: Doc) 
     ]
     lemmas = {lex.lemma(t) for t in words} | {t.lower_ for t in words}
     return next((mode for word, mode in table.items() if word in lemmas), None)
-
-
-def date_of(
-    lex: Lexicon, cand: Candidate, sent: Span, dates: list[Span], published: date | None
-) -> tuple[date | None, str | None, bool]:
-    """The event's date: a date expression (one of the sentence's DATE/TIME entities) in its
-    clause or a governing one, else publication."""
-    chain = [cand.trigger, *cand.trigger.ancestors]
-    if cand.host.i != cand.trigger.i:
-        chain += [cand.host, *cand.host.ancestors]
-    best: tuple[int, date | None, str | None, bool] | None = None
-    for ent in dates:
-        attach = ent.root
-        while attach.pos_ not in ("VERB", "AUX", "NOUN") or attach.i in range(ent.start, ent.end):
-            if attach.head.i == attach.i:
-                break
-            attach = attach.head
-        if attach not in chain:
-            continue
-        rank = chain.index(attach)
-        resolved = resolve(ent.text, published)
-        if resolved is None and published is None and long_ago(ent.text) and (best is None or rank < best[0]):
-            best = (rank, None, None, True)  # "18 years ago" in an undated text: background
-            continue
-        if resolved and (best is None or rank < best[0]):
-            told_as_past = any(t.lower_ in lex.kind("past") for t in sent.doc[max(ent.start - 2, 0) : ent.start])
-            best = (rank, resolved[0], resolved[1], told_as_past)
-    if best is None:
-        return published, "day" if published else None, False
-    _, day, precision, told_as_past = best
-    if day is None or precision is None:
-        return None, None, True
-    return day, precision, told_as_past or is_historical(day, published, precision)
 
 
 def in_past_war(lex: Lexicon, trigger: Token) -> bool:

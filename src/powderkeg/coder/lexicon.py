@@ -100,7 +100,9 @@ def parse_condition(text: str, where: str) -> Condition:
 
 
 # the flags a triggers.tsv row may carry (see the file's header), besides acled=HINT
-TRIGGER_FLAGS = frozenset({"host_gov", "no_source_ok", "subject_target", "police_source", "bare_ok", "stative"})
+TRIGGER_FLAGS = frozenset(
+    {"host_gov", "no_source_ok", "subject_target", "police_source", "bare_ok", "stative", "state_act"}
+)
 
 
 def parse_triggers(text: str, origin: str) -> list[TriggerRule]:
@@ -137,6 +139,9 @@ def parse_triggers(text: str, origin: str) -> list[TriggerRule]:
     return rules
 
 
+NEAREST = ("actor", "place", "none")
+
+
 @dataclass
 class Lexicon:
     """Everything the coder reads from data files, indexed for lookup."""
@@ -150,6 +155,8 @@ class Lexicon:
     # (hint, ACLED type, sub-type) in precedence order: how a demonstration is coded
     demonstration: list[tuple[str, str, str]] = field(default_factory=list)
     category_roles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # -> (object, via)
+    # what the nearest-target fallback may take for a category: "actor", "place" or "none"
+    nearest_target: dict[str, str] = field(default_factory=dict)
 
     def hint_words(self, hint: str) -> frozenset[str]:
         """The one-word phrases of acled_context.tsv that give ``hint``."""
@@ -174,10 +181,11 @@ class Lexicon:
         return frozenset(words)
 
     def lemma(self, tok: Token) -> str:
-        """The token's lemma, repaired when the model's lemmatizer slipped on a word this lexicon
-        knows ("staged" -> "stag" is read as "stage")."""
+        """The token's lemma, repaired when the model's lemmatizer slipped on a verb this lexicon
+        knows ("staged" -> "stag" is read as "stage"). Nouns keep the model's lemma: stripping their
+        endings reads "sites" as "sit" (a sit-in)."""
         lemma = tok.lemma_.lower()
-        if lemma in self.known_lemmas:
+        if lemma in self.known_lemmas or tok.pos_ != "VERB":
             return lemma
         for candidate in _deinflect(tok.lower_):
             if candidate in self.known_lemmas:
@@ -290,9 +298,10 @@ def build_lexicon(extra_trigger_files: Iterable[str | Path] = ()) -> Lexicon:
         lex.demonstration.append((cells[0], cells[1], cells[2]))
 
     for where, cells in _rows(_data_text("category_roles.tsv"), "category_roles.tsv"):
-        if len(cells) != 3 or cells[1] not in ("target", "theme"):
-            raise LexiconError(f"{where}: expected category, target|theme, prepositions")
+        if len(cells) != 4 or cells[1] not in ("target", "theme") or cells[3] not in NEAREST:
+            raise LexiconError(f"{where}: expected category, target|theme, prepositions, {'|'.join(NEAREST)}")
         lex.category_roles[cells[0].upper()] = (cells[1], tuple(p for p in cells[2].split(",") if _none(p)))
+        lex.nearest_target[cells[0].upper()] = cells[3]
     return lex
 
 
