@@ -710,13 +710,13 @@ class Coder:
 
     def _denied(self, tok: Token) -> bool:
         """Whether ``tok`` lies in what a denial rejects ("denied allegations that it shelled the
-        plant", "rejected the accusations"): a "-" row of triggers.tsv blocks its governing verb, and
+        plant", "rejected the accusations"): a "-" row flagged ``denial`` blocks its governing verb, and
         the word is in that verb's object, not in a clause joined to it."""
         below = tok
         for verb in tok.ancestors:
             if below.dep_ not in ("dobj", "prep", "pobj", "pcomp", "acl", "ccomp"):
                 return False
-            if verb.pos_ == "VERB" and (row := self._trigger_row(verb)) is not None and row.blocks:
+            if verb.pos_ == "VERB" and (row := self._trigger_row(verb)) is not None and "denial" in row.flags:
                 return True
             below = verb
         return False

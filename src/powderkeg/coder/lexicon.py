@@ -101,7 +101,7 @@ def parse_condition(text: str, where: str) -> Condition:
 
 # the flags a triggers.tsv row may carry (see the file's header), besides acled=HINT
 TRIGGER_FLAGS = frozenset(
-    {"host_gov", "no_source_ok", "subject_target", "police_source", "bare_ok", "stative", "state_act"}
+    {"host_gov", "no_source_ok", "subject_target", "police_source", "bare_ok", "stative", "state_act", "denial"}
 )
 
 
