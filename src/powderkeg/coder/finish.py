@@ -247,10 +247,15 @@ def _names_a_person(actor: Actor, doc: Doc) -> bool:
     word of the agent dictionaries with no role (man, woman, suspect)."""
     if actor.text.lower() in _PRONOUNS:
         return True
-    if actor.start is None or actor.end is None:
+    if actor.start is None:
         return False
-    span = doc.char_span(actor.start, actor.end, alignment_mode="expand")
-    return span is not None and (span.root.ent_type_ == "PERSON" or span.root.lemma_.lower() in _PEOPLE)
+    end = actor.end if actor.end is not None else actor.start + len(actor.text)
+    span = doc.char_span(actor.start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    # a lone name the dictionaries do not know ("Wang has been charged") is most often a person's
+    lone_name = len(span) == 1 and span.root.pos_ == "PROPN" and not actor.org and not actor.sector
+    return span.root.ent_type_ == "PERSON" or span.root.lemma_.lower() in _PEOPLE or lone_name
 
 
 _PEOPLE = frozenset({"man", "woman", "boy", "girl", "suspect", "teenager", "person", "people", "mother", "father"})
