@@ -358,7 +358,12 @@ class ActorResolver:
             for country, _ in places.most_common():
                 if country not in exclude:
                     return country
-        return ctx.dominant_country(exclude)
+        named = ctx.dominant_country(exclude)
+        if named is not None or ctx.token_places is None:
+            return named
+        # no country named in the whole story (local news names towns): where its places lie
+        whole = Counter(ctx.token_places.values())
+        return next((c for c, _ in whole.most_common() if c not in exclude and c not in NOT_PLACES), None)
 
     def _is_demonym_match(self, match: Match, head: Token) -> bool:
         return match.end - match.start == 1 and self.demonym(head.doc[match.start]) is not None
