@@ -179,3 +179,14 @@ def test_background_in_the_past_perfect_is_not_dated_to_the_day(pipeline):
         "Kenyan officials said Somali troops had previously attacked Al-Shabaab positions near the border.",
     ):
         assert [p for _, p in dates_of(pipeline, text, "attacked")] == ["publication"]
+
+
+def test_an_undated_story_is_as_recent_as_the_latest_date_it_tells(pipeline):
+    text = (
+        "The new sentencing law was passed in March 2018. "
+        "In 2001 the two brothers were sentenced to 30 years for the arsons."
+    )
+    [verdict] = [e for e in pipeline.code_text(text).events if e.type == "SANCTION"]
+    assert verdict.historical and verdict.date == "2001-01-01"
+    recent = "In 2018 the two brothers were sentenced to 30 years for the arsons."
+    assert any(e.type == "SANCTION" and e.actual for e in pipeline.code_text(recent).events)

@@ -345,7 +345,28 @@ def _dated(lex: Lexicon, ent: Span, resolved: Resolved, published: date | None) 
     day, precision = resolved
     doc = ent.doc
     told_as_past = any(t.lower_ in lex.kind("past") for t in doc[max(ent.start - 2, 0) : ent.start])
-    return EventDate(day, precision, told_as_past or is_historical(day, published, precision))
+    # an undated story is as recent as the latest date it tells: "in 2001" in a story of 2018 is background
+    reference = published or latest_told(doc)
+    return EventDate(day, precision, told_as_past or is_historical(day, reference, precision))
+
+
+_LATEST = "powderkeg.latest_date"
+
+
+def latest_told(doc: Doc) -> date | None:
+    """The latest calendar date a document's own date expressions give (years, months and days
+    with a year, none in the future), once per document: how recent an undated story is at least."""
+    if _LATEST in doc.user_data:
+        return doc.user_data[_LATEST]
+    today = date.today()
+    found = [
+        r[0]
+        for e in doc.ents
+        if e.label_ == "DATE" and re.search(r"\b(1[89]|20)\d\d\b", e.text)
+        and (r := resolve(e.text, None)) is not None and r[0] <= today
+    ]  # fmt: skip
+    doc.user_data[_LATEST] = latest = max(found, default=None)
+    return latest
 
 
 def _attachment(ent: Span) -> Token:
